@@ -1,0 +1,1 @@
+"""The `commercelens` command line: thin Typer commands over the library."""

@@ -1,0 +1,44 @@
+"""`commercelens demo`: the whole pipeline on generated data, on the embedded default."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from commercelens.cli.console import console, ingest_table, progress_bar, warn
+from commercelens.cli.context import state
+from commercelens.cli.ingest import report_quarantine
+from commercelens.config import resolve_pii_key
+from commercelens.errors import UserError
+from commercelens.pipeline import run_demo
+
+
+def demo_command(
+    ctx: typer.Context,
+    scale: Annotated[str, typer.Option(help="tiny, small or full")] = "small",
+) -> None:
+    """Generate data for every domain, ingest it, and print where to look next."""
+    if scale not in ("tiny", "small", "full"):
+        raise UserError(f"unknown scale '{scale}': use tiny, small or full")
+    settings = state(ctx).settings
+    key, key_warning = resolve_pii_key(settings, allow_demo_key=True)
+    if key_warning:
+        warn(key_warning)
+    with progress_bar() as progress:
+        task = progress.add_task("demo", total=None)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description)
+
+        result = run_demo(settings, key, scale, step)  # type: ignore[arg-type]
+        progress.update(task, description="demo done", total=1, completed=1)
+    console.print(ingest_table(result.reports, title=f"Demo ({scale}): rows per entity"))
+    report_quarantine(result.reports)
+    home = settings.home
+    console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
+    console.print(f"Warehouse: {result.warehouse_location}")
+    console.print("Next:")
+    console.print(f"  commercelens --workdir {home} status")
+    console.print(f'  duckdb {settings.duckdb_path} "select * from ops.load_manifest"  (or Python\'s duckdb)')
+    console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")

@@ -1,0 +1,1 @@
+"""Ingestion: read source files, validate, quarantine, pseudonymise and load `raw.*`."""

@@ -1,0 +1,76 @@
+"""Shared fixtures. Markers come from the directory (unit / integration / e2e)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commercelens.warehouse.duckdb import DuckDBWarehouse
+from commercelens.warehouse.ops import ensure_ops_tables
+
+PII_KEY = b"test-key-0123456789abcdef-not-secret"
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "COMMERCELENS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for kind in ("unit", "integration", "e2e"):
+            if f"{os.sep}{kind}{os.sep}" in str(item.fspath):
+                item.add_marker(getattr(pytest.mark, kind))
+
+
+def require_server(name: str, reason: str) -> None:
+    """A missing server fails the test in CI (CI=true) and skips it on a laptop."""
+    message = f"{name} is not reachable: {reason}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261122)
+
+
+@pytest.fixture
+def warehouse() -> Iterator[DuckDBWarehouse]:
+    """A fresh in-memory DuckDB warehouse with schemas and ops tables."""
+    w = DuckDBWarehouse(":memory:")
+    w.ensure_schemas()
+    ensure_ops_tables(w)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def postgres_dsn() -> Iterator[str]:
+    """A throw-away database on the local PostgreSQL server."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"commercelens_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        require_server("PostgreSQL", str(exc).strip())
+    admin.execute(f"create database {name}")
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+def write_csv(directory: Path, name: str, text: str) -> Path:
+    """Write literal CSV test data (dedented lines, '\\n' endings)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    lines = [line.strip() for line in text.strip().splitlines()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
