@@ -46,6 +46,7 @@ def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
         ("rows read", "right"),
         ("accepted", "right"),
         ("quarantined", "right"),
+        ("seconds", "right"),
         ("reasons", "left"),
     ]:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -60,6 +61,7 @@ def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
                 f"{f.rows_read:,}",
                 f"{f.rows_accepted:,}",
                 quarantined,
+                f"{f.seconds:.1f}" if f.status == "loaded" else "-",
                 reasons,
             )
     return table

@@ -10,7 +10,8 @@ changes nothing; a changed version replaces that file's rows only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,7 @@ class FileResult:
     rows_quarantined: int
     reasons: dict[str, int] = field(default_factory=dict)
     first_problem: str | None = None
+    seconds: float = 0.0  # wall time of this file's load (0 when unchanged)
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,7 @@ def _previous_load(warehouse: Warehouse, entity: Entity, file: str) -> tuple | N
 
 
 def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
+    started = time.perf_counter()
     entity, name = plan.entity, plan.path.name
     checksum = file_checksum(plan.path)
     previous = _previous_load(warehouse, entity, name)
@@ -166,7 +169,7 @@ def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
     for table, column in ((entity.table, "_source_file"), (entity.quarantine_table, "source_file")):
         warehouse.execute(f"delete from {table} where {column} = ?", [name])
     _insert_rows(warehouse, plan, final, name)
-    result = _summarise(warehouse, plan, final)
+    result = replace(_summarise(warehouse, plan, final), seconds=time.perf_counter() - started)
     warehouse.execute(
         f"insert into {LOAD_MANIFEST} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
