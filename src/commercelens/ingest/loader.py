@@ -9,8 +9,8 @@ changes nothing; a changed version replaces that file's rows only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,19 +19,14 @@ from typing import Literal
 from commercelens.errors import DataQualityError, InputFileError
 from commercelens.ingest.contracts import Column, Entity, entities_for
 from commercelens.ingest.readers import (
+    drop_records,
     expected_columns,
     file_checksum,
     read_header,
     register_csv_records,
     register_json_records,
 )
-from commercelens.ingest.validate import (
-    checked_sql,
-    duplicate_sql,
-    orphan_sql,
-    raw_value_sql,
-    safe_record_sql,
-)
+from commercelens.ingest.validate import ParentCheck, validation_sql
 from commercelens.privacy.pseudonyms import set_key
 from commercelens.warehouse.base import Warehouse
 from commercelens.warehouse.ops import LOAD_MANIFEST
@@ -189,40 +184,34 @@ def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
 
 
 def _validate(warehouse: Warehouse, plan: _Plan) -> str:
-    """Build engine temp tables for the file; return the name of the final checked table."""
+    """Build one engine temp table with every record's outcome; return its name."""
     entity, engine = plan.entity, warehouse.engine
     base = f"ingest_{entity.source}__{entity.name}"
     if entity.reader == "csv":
         register_csv_records(warehouse, plan.path, f"{base}_records")
     else:
         register_json_records(warehouse, plan.path, f"{base}_records", entity.reader == "json_labels")
-    checked = checked_sql(entity, plan.columns, f"{base}_records")
-    engine.execute(f"create or replace temp table {base}_checked as {checked}").fetchall()
-    deduped = duplicate_sql(entity, plan.columns, f"{base}_checked")
-    engine.execute(f"create or replace temp table {base}_final as {deduped}").fetchall()
-    engine.execute(f"drop table {base}_checked").fetchall()
-    engine.execute(f"drop table {base}_records").fetchall()
-    index = {c.name: i for i, c in enumerate(plan.columns, 1)}
+    parents = []
     for parent in entity.parents:
-        parent_entity = next(e for e in entities_for(entity.source) if e.name == parent.entity)
-        relation = warehouse.engine_relation(parent_entity.table, [parent.key])
-        sql = orphan_sql(f"p_{index[parent.column]}", relation, parent.key, parent.column, f"{base}_final")
-        engine.execute(f"create or replace temp table {base}_orphans as {sql}").fetchall()
-        engine.execute(f"create or replace temp table {base}_final as from {base}_orphans").fetchall()
-        engine.execute(f"drop table {base}_orphans").fetchall()
+        table = next(e for e in entities_for(entity.source) if e.name == parent.entity).table
+        relation = warehouse.engine_relation(table, [parent.key])
+        parents.append(ParentCheck(parent.column, relation, parent.key, table))
+    sql = validation_sql(entity, plan.columns, f"{base}_records", parents)
+    engine.execute(f"create or replace temp table {base}_final as {sql}").fetchall()
+    drop_records(warehouse, f"{base}_records")
     return f"{base}_final"
 
 
 def _insert_rows(warehouse: Warehouse, plan: _Plan, final: str, name: str) -> None:
-    values = [f'{raw_value_sql(c, i)} as "{c.raw_name}"' for i, c in enumerate(plan.columns, 1) if c.raw_name]
+    names = ", ".join(f'"{c.raw_name}"' for c in plan.columns if c.raw_name)
     literal = "'" + name.replace("'", "''") + "'"
     accepted = (
-        f"select {', '.join(values)}, {literal} as _source_file, line_number as _line_number "
-        f"from {final} where reason is null order by line_number"
+        f"select {names}, {literal} as _source_file, line_number as _line_number "
+        f"from {final} where reason is null"
     )
     warehouse.insert_from_engine(plan.entity.table, accepted)
     quarantined = (
-        f"select {literal} as source_file, line_number, {safe_record_sql(plan.columns)} as raw_record, "
+        f"select {literal} as source_file, line_number, quarantine_record as raw_record, "
         f"reason, field, detail from {final} where reason is not null order by line_number"
     )
     warehouse.insert_from_engine(plan.entity.quarantine_table, quarantined)

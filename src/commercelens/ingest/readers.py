@@ -9,7 +9,10 @@ line number, whatever is wrong with it. JSON maps are read with DuckDB's json_ea
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -95,28 +98,97 @@ def register_csv_records(warehouse: Warehouse, path: Path, name: str) -> None:
     )
     warehouse.engine.register(f"{name}_lines", lines.to_arrow())
     sql = _SPLIT_SQL.format(lines=f"{name}_lines")
-    warehouse.engine.execute(f"create or replace temp table {name} as {sql}").fetchall()
-    warehouse.engine.unregister(f"{name}_lines")
+    warehouse.engine.execute(f"create or replace temp view {name} as {sql}").fetchall()
+
+
+def drop_records(warehouse: Warehouse, name: str) -> None:
+    """Release what register_*_records created under `name`."""
+    engine = warehouse.engine
+    kind = engine.execute(
+        "select table_type from information_schema.tables where table_name = ? and table_schema = 'main' "
+        "and table_catalog = 'temp'",
+        [name],
+    ).fetchall()
+    engine.execute(f"drop {'view' if kind and kind[0][0] == 'VIEW' else 'table'} if exists {name}").fetchall()
+    engine.unregister(f"{name}_lines")
+
+
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+_JSON_PAIR = rf"({_JSON_STRING})\s*:\s*({_JSON_STRING}|[^,{{}}\[\]\s\"]+)"
+_SHELLS = {  # what must remain of the document once every pair is cut out
+    True: re.compile(r'\s*\{\s*"target"\s*:\s*\{\s*(?:,\s*)*\}\s*\}\s*'),
+    False: re.compile(r"\s*\{\s*(?:,\s*)*\}\s*"),
+}
 
 
 def register_json_records(warehouse: Warehouse, path: Path, name: str, labels: bool) -> None:
-    """Create engine table `name` from a JSON object map (mcc codes, or {"target": {...}})."""
-    where = "'$.target'" if labels else "'$'"
-    engine = warehouse.engine
+    """Create engine table `name` from a JSON object map (mcc codes, or {"target": {...}}).
+
+    Every (key, value) pair is kept in file order, duplicates included, so a repeated key is
+    quarantined as a duplicate rather than silently dropped. A flat map (the real files) is
+    tokenised with one vectorised regex whose leftovers must be exactly the object's shell;
+    anything else falls back to Python's json parser, which also names the error position.
+    """
     try:
-        kind = engine.execute(
-            f"select json_type(content, {where}) from read_text(?)", [str(path)]
-        ).fetchall()[0][0]
-    except Exception as exc:  # DuckDB raises several error types for bad JSON
-        raise InputFileError(str(path), f"not valid JSON ({str(exc).splitlines()[0]})") from None
-    if kind != "OBJECT":
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputFileError(str(path), "not valid UTF-8 text") from None
+    pairs = _flat_pairs(text, labels)
+    if pairs is None:
+        entries = _json_entries(path, labels)
+        pairs = pl.DataFrame(
+            {
+                "k": [k for k, _ in entries],
+                "v": [v if isinstance(v, str) else json.dumps(v) for _, v in entries],
+            },
+            schema={"k": pl.String, "v": pl.String},
+        )
+    table = pairs.with_row_index("line_number", offset=1).to_arrow()
+    warehouse.engine.register(f"{name}_pairs", table)
+    warehouse.engine.execute(
+        f"""create or replace temp table {name} as
+        select cast(line_number as BIGINT) as line_number, to_json(k) || ': ' || to_json(v) as raw_record,
+            [k, v] as fields
+        from {name}_pairs"""
+    ).fetchall()
+    warehouse.engine.unregister(f"{name}_pairs")
+
+
+def _flat_pairs(text: str, labels: bool) -> pl.DataFrame | None:
+    """(k, v) of a flat JSON object of scalars (inside {"target": ...} for labels), else None."""
+    document = pl.Series([text])
+    found = document.str.extract_all(_JSON_PAIR).explode().drop_nulls()
+    shell = document.str.replace_all(_JSON_PAIR, "")[0]
+    if _SHELLS[labels].fullmatch(shell) is None or shell.count(",") != max(len(found) - 1, 0):
+        return None
+    parts = found.str.extract_groups(_JSON_PAIR).struct.unnest()
+    return pl.DataFrame({"k": _unquote(parts[:, 0]), "v": _unquote(parts[:, 1])})
+
+
+def _unquote(column: pl.Series) -> pl.Series:
+    """JSON string literals to text; escapes (rare) go through json.loads, other scalars stay as text."""
+    quoted = column.str.starts_with('"')
+    plain = column.str.slice(1, column.str.len_chars() - 2)
+    escaped = column.str.contains("\\", literal=True) & quoted
+    if escaped.any():
+        fixed = [
+            json.loads(v) if e else None for v, e in zip(column.to_list(), escaped.to_list(), strict=True)
+        ]
+        plain = pl.Series(fixed, dtype=pl.String).fill_null(plain)
+    return pl.select(pl.when(quoted).then(plain).otherwise(column)).to_series()
+
+
+def _json_entries(path: Path, labels: bool) -> list[tuple[str, Any]]:
+    try:
+        document = json.loads(path.read_bytes(), object_pairs_hook=lambda pairs: pairs)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(str(path), f"not valid JSON ({exc.msg})", line=exc.lineno) from None
+    except UnicodeDecodeError:
+        raise InputFileError(str(path), "not valid UTF-8 text") from None
+    if labels:
+        target = [v for k, v in document if k == "target"] if isinstance(document, list) else []
+        document = target[0] if len(target) == 1 else None
+    if not isinstance(document, list):
         expected = 'an object {"target": {id: label}}' if labels else "an object {code: text}"
         raise InputFileError(str(path), f"expected {expected}")
-    engine.execute(
-        f"""create or replace temp table {name} as
-        select row_number() over (order by j.id) as line_number,
-            to_json(j.key) || ': ' || j.value as raw_record,
-            [j.key, coalesce(json_extract_string(j.value, '$'), '')] as fields
-        from read_text(?) t, json_each(t.content, {where}) j""",
-        [str(path)],
-    ).fetchall()
+    return document

@@ -1,12 +1,14 @@
 """Row validation as generated DuckDB SQL: type every field, give each bad row one reason.
 
-Input: an engine table of records (line_number, raw_record, fields). Output: a temp table
-with the typed value of every column (`p_<i>`), the raw text (`v_<i>`), and `reason`,
-`field`, `detail` (NULL for accepted rows). Reasons are checked in the order of
-contracts.REASONS; the first that applies wins, so every row has exactly one.
+Input: an engine relation of records (line_number, raw_record, fields). Output: one row per
+record with the values raw stores (after PII treatment), and `reason`, `field`, `detail`
+(NULL for accepted rows) plus a PII-safe `quarantine_record`. Reasons are checked in the
+order of contracts.REASONS; the first that applies wins, so every row has exactly one.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from commercelens.ingest.contracts import Column, Entity, Kind
 from commercelens.privacy.pseudonyms import email_pseudonym_sql, hmac_sql
@@ -89,51 +91,87 @@ def _case(checks: list[tuple[str, str, str, str]], part: int) -> str:
     return f"case {arms} end"
 
 
-def checked_sql(entity: Entity, columns: tuple[Column, ...], records: str) -> str:
-    """SELECT typing and checking every record of `records` (no duplicate/orphan checks yet)."""
+@dataclass(frozen=True)
+class ParentCheck:
+    """A foreign-key check: `column` (header name) must exist in `relation`.`key` (engine side)."""
+
+    column: str
+    relation: str
+    key: str
+    table: str  # the warehouse table named in the message
+
+
+def validation_sql(
+    entity: Entity, columns: tuple[Column, ...], records: str, parents: list[ParentCheck]
+) -> str:
+    """One SELECT giving every record its raw output columns, its reason (NULL = accepted),
+    `field`, `detail`, and `quarantine_record` (the PII-safe raw record of rejected rows).
+
+    A single statement so DuckDB streams the wide intermediate columns (fields, raw text,
+    typed values) instead of materialising them after every check.
+    """
+    index = {c.name: i for i, c in enumerate(columns, 1)}
     values = ", ".join(f"nullif(fields[{i}], '') as v_{i}" for i in range(1, len(columns) + 1))
     parsed = ", ".join(f"{_parse_expr(c, f'v_{i}')} as p_{i}" for i, c in enumerate(columns, 1))
     checks = _checks(entity, columns)
-    return f"""
-with valued as (select line_number, raw_record, fields, {values} from {records}),
-parsed as (select *, {parsed} from valued)
-select *, {_case(checks, 1)} as reason, {_case(checks, 2)} as field, {_case(checks, 3)} as detail
-from parsed
-"""
-
-
-def duplicate_sql(entity: Entity, columns: tuple[Column, ...], checked: str) -> str:
-    """Mark every further copy of a key (or, without a key, of an exact line) as duplicate."""
-    index = {c.name: i for i, c in enumerate(columns, 1)}
     keys = [f"p_{index[k]}" for k in entity.key] or ["raw_record"]
-    what = "key " + ", ".join(entity.key) if entity.key else "an exact duplicate"
-    return f"""
-select * replace (
-    coalesce(reason, case when line_number <> first_line then 'duplicate' end) as reason,
-    coalesce(field, case when line_number <> first_line then {_quote(", ".join(entity.key))} end) as field,
-    coalesce(detail, case when line_number <> first_line
-        then format('{what} first seen on line {{}}', first_line) end) as detail)
-from (
-    select *, min(line_number) over (partition by reason is null, {", ".join(keys)}) as first_line
-    from {checked}
-)
-"""
-
-
-def orphan_sql(child_value: str, parent_relation: str, parent_key: str, column: str, checked: str) -> str:
-    """Mark accepted rows whose foreign key is absent from the parent relation as orphans."""
-    missing = (
-        f"reason is null and {child_value} is not null and not exists "
-        f'(select 1 from {parent_relation} p where p."{parent_key}" = c.{child_value})'
+    ctes = [
+        f"valued as (select line_number, raw_record, fields, {values} from {records})",
+        f"parsed as (select *, {parsed} from valued)",
+        f"step_0 as (select *, {_case(checks, 1)} as reason, {_case(checks, 2)} as field, "
+        f"{_case(checks, 3)} as detail from parsed)",
+        _duplicates_cte(entity, keys),
+    ]
+    for n, parent in enumerate(parents, 2):
+        ctes.append(_orphan_cte(f"step_{n}", f"step_{n - 1}", f"p_{index[parent.column]}", parent))
+    outputs = [f'{raw_value_sql(c, i)} as "{c.raw_name}"' for i, c in enumerate(columns, 1) if c.raw_name]
+    record = f"case when reason is not null then {safe_record_sql(columns)} end as quarantine_record"
+    return (
+        "with "
+        + ",\n".join(ctes)
+        + f"\nselect line_number, {', '.join(outputs)}, reason, field, detail, {record}"
+        + f"\nfrom step_{len(parents) + 1}"
     )
-    return f"""
-select * replace (
-    case when {missing} then 'orphan' else reason end as reason,
-    case when {missing} then {_quote(column)} else field end as field,
-    case when {missing} then format('{column} {{}} not found in {parent_relation}', c.{child_value})
-        else detail end as detail)
-from {checked} c
-"""
+
+
+def _duplicates_cte(entity: Entity, keys: list[str]) -> str:
+    """Every further copy of a key (or, without a key, of an exact line) is a duplicate.
+
+    Duplicates are rare, so the repeated keys are found by aggregation (a small result) and
+    joined back, rather than by a window over every row.
+    """
+    what = "key " + ", ".join(entity.key) if entity.key else "an exact duplicate"
+    key_list = ", ".join(keys)
+    join = " and ".join(f"c.{k} = d.{k}" for k in keys)
+    is_copy = "d.first_line is not null and c.line_number <> d.first_line"
+    return f"""repeated as (
+    select {key_list}, min(line_number) as first_line from step_0
+    where reason is null group by {key_list} having count(*) > 1
+),
+step_1 as (
+    select c.* replace (
+        coalesce(c.reason, case when {is_copy} then 'duplicate' end) as reason,
+        coalesce(c.field, case when {is_copy} then {_quote(", ".join(entity.key))} end) as field,
+        coalesce(c.detail, case when {is_copy}
+            then format('{what} first seen on line {{}}', d.first_line) end) as detail)
+    from step_0 c left join repeated d on {join}
+)"""
+
+
+def _orphan_cte(name: str, previous: str, value: str, parent: ParentCheck) -> str:
+    """Accepted rows whose foreign key is absent from the parent are orphans."""
+    missing = (
+        f"reason is null and {value} is not null and not exists "
+        f'(select 1 from {parent.relation} p where p."{parent.key}" = c.{value})'
+    )
+    return f"""{name} as (
+    select * replace (
+        case when {missing} then 'orphan' else reason end as reason,
+        case when {missing} then {_quote(parent.column)} else field end as field,
+        case when {missing} then format('{parent.column} {{}} not found in {parent.table}', c.{value})
+            else detail end as detail)
+    from {previous} c
+)"""
 
 
 def _pseudonym_sql(column: Column, expr: str) -> str:
