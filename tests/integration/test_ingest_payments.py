@@ -70,15 +70,20 @@ def test_labels_json_orphans_and_unknown_values_are_quarantined_by_entry(warehou
 
 
 def test_unknown_error_value_in_a_multi_error_field_is_unknown_value(warehouse, tmp_path):
-    bad = TRANSACTIONS + '7475330,2010-01-01 00:04:00,825,4524,$1.00,Swipe Transaction,1,X,ND,1.0,5499,"Bad PIN,Lost Card"'
+    bad = (
+        TRANSACTIONS
+        + '7475330,2010-01-01 00:04:00,825,4524,$1.00,Swipe Transaction,1,X,ND,1.0,5499,"Bad PIN,Lost Card"'
+    )
     ingest_source(warehouse, "payments", kaggle_dir(tmp_path, transactions=bad), PII_KEY)
-    assert warehouse.fetch_all("select line_number, reason, field from quarantine.payments__transactions") == [
-        (5, "unknown_value", "errors")
-    ]
+    assert warehouse.fetch_all(
+        "select line_number, reason, field from quarantine.payments__transactions"
+    ) == [(5, "unknown_value", "errors")]
 
 
 def test_extension_columns_are_loaded_when_the_header_has_them(warehouse, tmp_path):
-    header = TRANSACTIONS.strip().splitlines()[0] + ",event_time,device_id,merchant_latitude,merchant_longitude"
+    header = (
+        TRANSACTIONS.strip().splitlines()[0] + ",event_time,device_id,merchant_latitude,merchant_longitude"
+    )
     row = (
         "7475327,2010-01-01 00:01:00,825,4524,$-77.00,Swipe Transaction,59935,Beulah,ND,58523.0,5499,,"
         "2010-01-01 00:01:27,,46.96,-101.78"

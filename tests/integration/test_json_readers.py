@@ -21,12 +21,16 @@ def test_flat_labels_keep_file_order_and_duplicate_keys(warehouse, tmp_path):
 
 
 def test_escaped_strings_are_unescaped(warehouse, tmp_path):
-    got = records(warehouse, tmp_path, r'{"5812": "Caf\u00e9s \"and\" Bars", "5411": "Groceries"}', labels=False)
+    got = records(
+        warehouse, tmp_path, r'{"5812": "Caf\u00e9s \"and\" Bars", "5411": "Groceries"}', labels=False
+    )
     assert got == [(1, ["5812", 'Cafés "and" Bars']), (2, ["5411", "Groceries"])]
 
 
 def test_pretty_printed_file_reads_the_same(warehouse, tmp_path):
-    got = records(warehouse, tmp_path, '{\n  "target": {\n    "7": "No",\n    "8": "Yes"\n  }\n}\n', labels=True)
+    got = records(
+        warehouse, tmp_path, '{\n  "target": {\n    "7": "No",\n    "8": "Yes"\n  }\n}\n', labels=True
+    )
     assert got == [(1, ["7", "No"]), (2, ["8", "Yes"])]
 
 
