@@ -90,7 +90,7 @@ def test_euro_amount_is_bad_type_naming_the_value(warehouse, tmp_path):
     searches = SEARCHES + "S3,U1,2025-01-05 10:00:00,Paris,Lyon,2025-01-10,1,€45.5"
     ingest_source(warehouse, "rail", rail_dir(tmp_path, searches=searches), PII_KEY)
     assert quarantined(warehouse, "searches") == [
-        (4, "bad_type", "quoted_price_eur", 'cannot read "€45.5" as decimal')
+        (4, "bad_type", "quoted_price_eur", 'cannot read "€45.5" as a decimal with at most 2 places')
     ]
 
 

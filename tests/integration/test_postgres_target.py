@@ -55,3 +55,16 @@ def test_postgres_reingest_is_idempotent_and_erase_works(tmp_path, postgres_dsn,
         result = erase_subject(pg, "rail", PII_KEY, user_id=user_id)
         assert result.rows_deleted > 1
         assert pg.fetch_all("select count(*) from raw.rail__searches where user_id = ?", [user_id]) == [(0,)]
+
+
+def test_cli_target_postgres_loads_and_reports_status(tmp_path, postgres_dsn, rail_data, monkeypatch, capsys):
+    from commercelens.cli.app import run
+
+    monkeypatch.setenv("COMMERCELENS_POSTGRES_DSN", postgres_dsn)
+    monkeypatch.setenv("COMMERCELENS_PII_KEY", "cli-postgres-key-0123456789")
+    monkeypatch.setenv("COMMERCELENS_HOME", str(tmp_path / "home"))
+    assert run(["--target", "postgres", "ingest", "rail", "--path", str(rail_data)]) == 0
+    capsys.readouterr()
+    assert run(["--target", "postgres", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "raw.rail__searches" in out and "commercelens_test_" in out

@@ -15,8 +15,9 @@ Pii = Literal["pseudonymise", "last4", "drop"]
 Reader = Literal["csv", "json_map", "json_labels"]
 Format = Literal["native", "retailrocket", "kaggle", "tabformer"]
 
-# The closed set of quarantine reasons, in the order rows are checked.
-REASONS = ("unparseable", "missing_key", "bad_type", "unknown_value", "duplicate", "orphan")
+# The closed set of quarantine reasons, in the order rows are checked (the first that applies
+# wins); `erased` (a data subject erased on request) overrides every other reason.
+REASONS = ("unparseable", "missing_key", "bad_type", "unknown_value", "orphan", "duplicate", "erased")
 
 SQL_TYPES: dict[Kind, str] = {
     "int": "BIGINT",
@@ -78,6 +79,7 @@ class Entity:
     parents: tuple[Parent, ...] = ()
     extensions: tuple[Column, ...] = ()  # optional trailing columns (documented extensions)
     reader: Reader = "csv"
+    subject: str | None = None  # header column holding the data subject's id (for erasure)
 
     @property
     def table(self) -> str:
@@ -129,6 +131,7 @@ RAIL: tuple[Entity, ...] = (
             Column("device_os", "enum", values=("ios", "android", "web")),
         ),
         key=("user_id",),
+        subject="user_id",
     ),
     Entity(
         "rail",
@@ -146,6 +149,7 @@ RAIL: tuple[Entity, ...] = (
         ),
         key=("search_id",),
         parents=(Parent("user_id", "users", "user_id"),),
+        subject="user_id",
     ),
     Entity(
         "rail",
@@ -162,6 +166,7 @@ RAIL: tuple[Entity, ...] = (
         ),
         key=("booking_id",),
         parents=(Parent("search_id", "searches", "search_id"), Parent("user_id", "users", "user_id")),
+        subject="user_id",
     ),
     Entity(
         "rail",
@@ -174,6 +179,7 @@ RAIL: tuple[Entity, ...] = (
             Column("assigned_at", "timestamp", required=True),
         ),
         parents=(Parent("user_id", "users", "user_id"),),
+        subject="user_id",
     ),
 )
 
@@ -189,6 +195,7 @@ RETAILROCKET: tuple[Entity, ...] = (
             Column("itemid", "int", required=True),
             Column("transactionid", "int"),
         ),
+        subject="visitorid",
     ),
     Entity(
         "shop",
@@ -226,6 +233,7 @@ KAGGLE: tuple[Entity, ...] = (
             *_ids("credit_score", "num_credit_cards"),
         ),
         key=("id",),
+        subject="id",
     ),
     Entity(
         "payments",
@@ -248,6 +256,7 @@ KAGGLE: tuple[Entity, ...] = (
         ),
         key=("id",),
         parents=(Parent("client_id", "users", "id"),),
+        subject="client_id",
     ),
     Entity(
         "payments",
@@ -276,6 +285,7 @@ KAGGLE: tuple[Entity, ...] = (
             Column("merchant_latitude", "float"),
             Column("merchant_longitude", "float"),
         ),
+        subject="client_id",
     ),
     Entity(
         "payments",
@@ -321,6 +331,7 @@ TABFORMER: tuple[Entity, ...] = (
             Column("Errors?", "enum", values=KAGGLE_ERRORS, multi=True, rename="errors"),
             Column("Is Fraud?", "enum", values=("Yes", "No"), rename="is_fraud"),
         ),
+        subject="User",
     ),
 )
 

@@ -36,7 +36,7 @@ def render_contracts_markdown() -> str:
         "",
         "Quarantine reasons, checked in this order (the first that applies is the row's reason): "
         + ", ".join(f"`{r}`" for r in REASONS)
-        + ".",
+        + "; `erased` (a subject erased on request, record withheld) overrides all.",
         "",
     ]
     for source, formats in FORMATS.items():
@@ -45,7 +45,13 @@ def render_contracts_markdown() -> str:
             for e in entities:
                 files = ", ".join(f"`{f}`" for f in e.files)
                 key = ", ".join(e.key) if e.key else "none (exact duplicate lines are rejected)"
-                lines += [f"### `{e.table}` from {files}", "", f"Key: {key}. Reader: {e.reader}.", ""]
+                subject = f" Data subject (erasure): `{e.subject}`." if e.subject else ""
+                lines += [
+                    f"### `{e.table}` from {files}",
+                    "",
+                    f"Key: {key}. Reader: {e.reader}.{subject}",
+                    "",
+                ]
                 lines += ["| column in file | type | column in raw | rules |", "|---|---|---|---|"]
                 lines += [_column_row(e, c, False) for c in e.columns]
                 lines += [_column_row(e, c, True) for c in e.extensions]

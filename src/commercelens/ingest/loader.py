@@ -1,23 +1,25 @@
 """Load one source directory into `raw.*`, all or nothing, idempotently.
 
 Every data row read ends up either in `raw.<source>__<entity>` or in
-`quarantine.<source>__<entity>` with a reason; `ops.load_manifest` records the counts, and
-rows_read = rows_accepted + rows_quarantined by construction (one SELECT feeds both).
-A file is identified by (source, entity, file name): loading it again with the same checksum
-changes nothing; a changed version replaces that file's rows only.
+`quarantine.<source>__<entity>` with a reason; `ops.load_manifest` records the counts. The
+count of data lines is taken from the file independently of the validation, and the load
+fails loudly if accepted + quarantined ever differs from it. A file is identified by
+(source, entity, file name): loading it again with the same checksum changes nothing; a
+changed version replaces that file's rows only, and re-validates the files that depend on it
+(a new user can turn yesterday's orphan searches into accepted rows).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from commercelens.errors import DataQualityError, InputFileError
-from commercelens.ingest.contracts import Column, Entity, entities_for
+from commercelens.errors import CommerceLensError, DataQualityError, InputFileError
+from commercelens.ingest.contracts import DEFAULT_FORMAT, Column, Entity, entities_for
 from commercelens.ingest.readers import (
     drop_records,
     expected_columns,
@@ -26,10 +28,18 @@ from commercelens.ingest.readers import (
     register_csv_records,
     register_json_records,
 )
-from commercelens.ingest.validate import ParentCheck, validation_sql
+from commercelens.ingest.validate import (
+    ParentCheck,
+    checked_sql,
+    duplicate_update_sql,
+    erased_update_sql,
+    orphan_update_sql,
+    quarantine_record_sql,
+)
+from commercelens.privacy.keys import check_pii_key
 from commercelens.privacy.pseudonyms import set_key
 from commercelens.warehouse.base import Warehouse
-from commercelens.warehouse.ops import LOAD_MANIFEST
+from commercelens.warehouse.ops import ERASED_SUBJECTS, LOAD_MANIFEST
 
 QUARANTINE_COLUMNS = [
     ("source_file", "VARCHAR"),
@@ -38,6 +48,7 @@ QUARANTINE_COLUMNS = [
     ("reason", "VARCHAR"),
     ("field", "VARCHAR"),
     ("detail", "VARCHAR"),
+    ("subject_key", "VARCHAR"),  # the data subject's id, so erasure never matches by accident
 ]
 Progress = Callable[[str], None]
 
@@ -56,6 +67,7 @@ class FileResult:
     reasons: dict[str, int] = field(default_factory=dict)
     first_problem: str | None = None
     seconds: float = 0.0  # wall time of this file's load (0 when unchanged)
+    notice: str | None = None  # e.g. the same file name loaded before from another directory
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class _Plan:
     entity: Entity
     path: Path
     columns: tuple[Column, ...]
+    fmt: str
 
 
 def ingest_source(
@@ -85,17 +98,23 @@ def ingest_source(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Validate and load every file of `source` under `path` in one transaction."""
-    entities = entities_for(source, fmt)
-    plans = _preflight(entities, path)  # whole-file problems fail before anything is written
+    fmt = fmt or DEFAULT_FORMAT[source]
+    plans = _preflight(entities_for(source, fmt), path, fmt)  # whole-file problems fail first
     set_key(warehouse.engine, pii_key)
-    results = []
+    results: list[FileResult] = []
     with warehouse.transaction():
+        check_pii_key(warehouse, pii_key)
+        changed: set[str] = set()
         for plan in plans:
             _ensure_tables(warehouse, plan.entity)
             if progress:
                 progress(f"{plan.entity.table} <- {plan.path.name}")
-            results.append(_load_file(warehouse, plan))
-    return IngestReport(source, fmt or _default_format(source), tuple(results))
+            force = any(p.entity in changed for p in plan.entity.parents)
+            result = _load_file(warehouse, plan, force)
+            if result.status == "loaded":
+                changed.add(plan.entity.name)
+            results.append(result)
+    return IngestReport(source, fmt, tuple(results))
 
 
 def check_reject_rate(report: IngestReport, limit: float | None) -> None:
@@ -111,13 +130,7 @@ def check_reject_rate(report: IngestReport, limit: float | None) -> None:
             )
 
 
-def _default_format(source: str) -> str:
-    from commercelens.ingest.contracts import DEFAULT_FORMAT
-
-    return DEFAULT_FORMAT[source]
-
-
-def _preflight(entities: tuple[Entity, ...], path: Path) -> list[_Plan]:
+def _preflight(entities: tuple[Entity, ...], path: Path, fmt: str) -> list[_Plan]:
     if not path.is_dir():
         raise InputFileError(str(path), "not a directory")
     plans = []
@@ -130,7 +143,7 @@ def _preflight(entities: tuple[Entity, ...], path: Path) -> list[_Plan]:
                 columns = expected_columns(entity, read_header(file), str(file))
             else:
                 columns = entity.columns
-            plans.append(_Plan(entity, file, columns))
+            plans.append(_Plan(entity, file, columns, fmt))
     return plans
 
 
@@ -146,25 +159,29 @@ def _ensure_tables(warehouse: Warehouse, entity: Entity) -> None:
 
 def _previous_load(warehouse: Warehouse, entity: Entity, file: str) -> tuple | None:
     rows = warehouse.fetch_all(
-        f"select checksum, rows_read, rows_accepted, rows_quarantined from {LOAD_MANIFEST} "
+        f"select checksum, rows_read, rows_accepted, rows_quarantined, source_path from {LOAD_MANIFEST} "
         "where source = ? and entity = ? and source_file = ? order by loaded_at desc limit 1",
         [entity.source, entity.name, file],
     )
     return rows[0] if rows else None
 
 
-def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
+def _load_file(warehouse: Warehouse, plan: _Plan, force: bool) -> FileResult:
     started = time.perf_counter()
     entity, name = plan.entity, plan.path.name
     checksum = file_checksum(plan.path)
     previous = _previous_load(warehouse, entity, name)
-    if previous and previous[0] == checksum:
-        return FileResult(entity.source, entity.name, name, "unchanged", *previous[1:])
-    final = _validate(warehouse, plan)
+    if previous and previous[0] == checksum and not force:
+        return FileResult(entity.source, entity.name, name, "unchanged", *previous[1:4])
+    notice = None
+    path = str(plan.path.resolve())
+    if previous and previous[4] != path:
+        notice = f"{name} replaces the rows loaded earlier from {previous[4]}"
+    checked, data_lines = _validate(warehouse, plan)
     for table, column in ((entity.table, "_source_file"), (entity.quarantine_table, "source_file")):
         warehouse.execute(f"delete from {table} where {column} = ?", [name])
-    _insert_rows(warehouse, plan, final, name)
-    result = replace(_summarise(warehouse, plan, final), seconds=time.perf_counter() - started)
+    _insert_rows(warehouse, plan, checked, name)
+    result = _summarise(warehouse, plan, checked, data_lines)
     warehouse.execute(
         f"insert into {LOAD_MANIFEST} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -172,7 +189,7 @@ def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
             entity.source,
             entity.name,
             name,
-            str(plan.path.resolve()),
+            path,
             checksum,
             result.rows_read,
             result.rows_accepted,
@@ -180,58 +197,77 @@ def _load_file(warehouse: Warehouse, plan: _Plan) -> FileResult:
             datetime.now(UTC).replace(tzinfo=None),
         ],
     )
-    return result
+    return FileResult(**{**result.__dict__, "seconds": time.perf_counter() - started, "notice": notice})
 
 
-def _validate(warehouse: Warehouse, plan: _Plan) -> str:
-    """Build one engine temp table with every record's outcome; return its name."""
+def _validate(warehouse: Warehouse, plan: _Plan) -> tuple[str, int]:
+    """Build the engine table of checked records; return its name and the file's data lines."""
     entity, engine = plan.entity, warehouse.engine
     base = f"ingest_{entity.source}__{entity.name}"
     if entity.reader == "csv":
-        register_csv_records(warehouse, plan.path, f"{base}_records")
+        data_lines = register_csv_records(warehouse, plan.path, f"{base}_records")
     else:
-        register_json_records(warehouse, plan.path, f"{base}_records", entity.reader == "json_labels")
-    parents = []
-    for parent in entity.parents:
-        table = next(e for e in entities_for(entity.source) if e.name == parent.entity).table
-        relation = warehouse.engine_relation(table, [parent.key])
-        parents.append(ParentCheck(parent.column, relation, parent.key, table))
-    sql = validation_sql(entity, plan.columns, f"{base}_records", parents)
-    engine.execute(f"create or replace temp table {base}_final as {sql}").fetchall()
+        data_lines = register_json_records(
+            warehouse, plan.path, f"{base}_records", entity.reader == "json_labels"
+        )
+    checked = f"{base}_checked"
+    engine.execute(
+        f"create or replace temp table {checked} as {checked_sql(entity, plan.columns, f'{base}_records')}"
+    ).fetchall()
     drop_records(warehouse, f"{base}_records")
-    return f"{base}_final"
+    if entity.subject:
+        erased = warehouse.engine_relation(ERASED_SUBJECTS, ["domain", "subject_hash"])
+        engine.execute(erased_update_sql(checked, entity, erased)).fetchall()
+    siblings = entities_for(entity.source, plan.fmt)
+    for parent in entity.parents:
+        table = next(e for e in siblings if e.name == parent.entity).table
+        relation = warehouse.engine_relation(table, [parent.key])
+        column = entity.column(parent.column).raw_name or parent.column
+        engine.execute(
+            orphan_update_sql(checked, ParentCheck(column, relation, parent.key, table))
+        ).fetchall()
+    engine.execute(duplicate_update_sql(checked, entity)).fetchall()
+    return checked, data_lines
 
 
-def _insert_rows(warehouse: Warehouse, plan: _Plan, final: str, name: str) -> None:
+def _insert_rows(warehouse: Warehouse, plan: _Plan, checked: str, name: str) -> None:
     names = ", ".join(f'"{c.raw_name}"' for c in plan.columns if c.raw_name)
     literal = "'" + name.replace("'", "''") + "'"
     accepted = (
         f"select {names}, {literal} as _source_file, line_number as _line_number "
-        f"from {final} where reason is null"
+        f"from {checked} where reason is null"
     )
     warehouse.insert_from_engine(plan.entity.table, accepted)
-    quarantined = (
-        f"select {literal} as source_file, line_number, quarantine_record as raw_record, "
-        f"reason, field, detail from {final} where reason is not null order by line_number"
-    )
+    record = quarantine_record_sql(plan.entity, plan.columns)
+    quarantined = f"""
+        select {literal} as source_file, line_number,
+            case when reason = 'erased' then null else {record} end as raw_record,
+            reason, field, detail, case when reason = 'erased' then null else subject_key end as subject_key
+        from {checked} where reason is not null order by line_number"""
     warehouse.insert_from_engine(plan.entity.quarantine_table, quarantined)
 
 
-def _summarise(warehouse: Warehouse, plan: _Plan, final: str) -> FileResult:
+def _summarise(warehouse: Warehouse, plan: _Plan, checked: str, data_lines: int) -> FileResult:
     engine, entity, name = warehouse.engine, plan.entity, plan.path.name
-    counts = dict(engine.execute(f"select coalesce(reason, ''), count(*) from {final} group by 1").fetchall())
+    counts = dict(
+        engine.execute(f"select coalesce(reason, ''), count(*) from {checked} group by 1").fetchall()
+    )
     first = engine.execute(
-        f"select line_number, field, reason, detail from {final} where reason is not null "
+        f"select line_number, field, reason, detail from {checked} where reason is not null "
         "order by line_number limit 1"
     ).fetchall()
-    engine.execute(f"drop table {final}").fetchall()
+    engine.execute(f"drop table {checked}").fetchall()
     accepted = counts.pop("", 0)
+    quarantined = sum(counts.values())
+    if accepted + quarantined != data_lines:  # the invariant, checked against the file itself
+        raise CommerceLensError(
+            f"{name}: {data_lines} data lines read but {accepted} accepted + {quarantined} quarantined"
+        )
     problem = None
     if first:
         line, fld, reason, detail = first[0]
         where = f"{name} line {line}" + (f", field '{fld}'" if fld else "")
         problem = f"{where}: {reason}: {detail}"
-    read = accepted + sum(counts.values())
     return FileResult(
-        entity.source, entity.name, name, "loaded", read, accepted, read - accepted, counts, problem
+        entity.source, entity.name, name, "loaded", data_lines, accepted, quarantined, counts, problem
     )

@@ -1,9 +1,11 @@
 """Row validation as generated DuckDB SQL: type every field, give each bad row one reason.
 
-Input: an engine relation of records (line_number, raw_record, fields). Output: one row per
-record with the values raw stores (after PII treatment), and `reason`, `field`, `detail`
-(NULL for accepted rows) plus a PII-safe `quarantine_record`. Reasons are checked in the
-order of contracts.REASONS; the first that applies wins, so every row has exactly one.
+`checked_sql` turns records (line_number, raw_record, fields) into one row per record with the
+values raw stores (after PII treatment), the subject's id, and `reason`, `field`, `detail`
+(NULL for accepted rows). The row-local checks run there; the checks that compare rows with
+other rows or tables (erased subject, orphan, duplicate) are UPDATEs on that table, because
+they touch few rows and need only a couple of its columns. Reasons follow contracts.REASONS;
+the first that applies wins (an erased subject overrides all), so every row has exactly one.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from commercelens.ingest.contracts import Column, Entity, Kind
 from commercelens.privacy.pseudonyms import email_pseudonym_sql, hmac_sql
 
 _INT = "[+-]?[0-9]+"
-_DECIMAL = r"[+-]?[0-9]+(\.[0-9]+)?"
+_DECIMAL = r"[+-]?[0-9]+(\.[0-9]{1,2})?"  # money: at most cents, never silently rounded
+_FLOAT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_DEC = _DECIMAL.replace("{", "{{").replace("}", "}}")  # the templates below go through str.format
 
 _PARSE: dict[Kind, str] = {
     "int": f"case when regexp_full_match({{v}}, '{_INT}') then try_cast({{v}} as BIGINT) end",
-    "float": "try_cast({v} as DOUBLE)",
-    "decimal": f"case when regexp_full_match({{v}}, '{_DECIMAL}') then try_cast({{v}} as DECIMAL(14,2)) end",
+    "float": f"case when regexp_full_match({{v}}, '{_FLOAT}') then try_cast({{v}} as DOUBLE) end",
+    "decimal": f"case when regexp_full_match({{v}}, '{_DEC}') then try_cast({{v}} as DECIMAL(14,2)) end",
     "dollars": (
-        f"case when regexp_full_match({{v}}, '\\${_DECIMAL}') "
+        f"case when regexp_full_match({{v}}, '\\${_DEC}') "
         "then try_cast(substr({v}, 2) as DECIMAL(14,2)) end"
     ),
     "text": "{v}",
@@ -31,10 +35,25 @@ _PARSE: dict[Kind, str] = {
     "month_year": "cast(try_strptime({v}, '%m/%Y') as DATE)",
 }
 _KIND_WORD = {
+    "decimal": "a decimal with at most 2 places",
     "dollars": "a dollar amount like $-77.00",
     "month_year": "MM/YYYY",
     "timestamp": "YYYY-MM-DD HH:MM:SS",
 }
+
+
+def split_fields_sql(line: str) -> str:
+    """SQL splitting a CSV line into its fields (RFC 4180 quoting), NULL when quotes are broken.
+
+    Lines without a quote take the fast string_split path; quoted lines use a regex whose
+    matches must cover every character of the line.
+    """
+    parts = f"""regexp_extract_all({line} || ',', '("(?:[^"]|"")*"|[^,"]*),', 1)"""
+    unquote = """lambda f: case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end"""
+    return f"""case
+        when not contains({line}, '"') then string_split({line}, ',')
+        when len(array_to_string({parts}, ',')) = len({line}) then list_transform({parts}, {unquote})
+    end"""
 
 
 def _quote(text: str) -> str:
@@ -53,8 +72,25 @@ def _parse_expr(column: Column, v: str) -> str:
     return _PARSE[column.kind].format(v=v)
 
 
+def _is_valid_expr(column: Column, v: str) -> str:
+    """SQL true when the text `v` is a valid value of `column` (used to decide what to keep)."""
+    if column.kind == "enum":
+        if column.multi:
+            outside = f"lambda x: not list_contains({_values_list(column)}, x)"
+            return f"len(list_filter({_parse_expr(column, v)}, {outside})) = 0"
+        return f"list_contains({_values_list(column)}, {v})"
+    if column.kind == "text":
+        return "false"
+    return f"({_parse_expr(column, v)}) is not null"
+
+
+def _echo(entity: Entity, i: int) -> str:
+    # Never repeat a value in messages of an entity holding PII: a shifted field may be a name.
+    return "'a value'" if entity.has_pii else f"to_json(v_{i})"
+
+
 def _checks(entity: Entity, columns: tuple[Column, ...]) -> list[tuple[str, str, str, str]]:
-    """(condition, reason, field, detail SQL) in the order they are applied."""
+    """(condition, reason, field, detail SQL) of the row-local checks, in order."""
     n = len(columns)
     checks = [
         ("fields is null", "unparseable", "", "'unbalanced or stray double quote'"),
@@ -68,32 +104,44 @@ def _checks(entity: Entity, columns: tuple[Column, ...]) -> list[tuple[str, str,
             checks.append((f"v_{i} is null", "bad_type", c.name, f"'required value {c.name} is empty'"))
         if c.kind not in ("text", "enum") and not c.pii:
             word = _KIND_WORD.get(c.kind, c.kind)
-            detail = f"format('cannot read {{}} as {word}', to_json(v_{i}))"
+            detail = f"format('cannot read {{}} as {word}', {_echo(entity, i)})"
             checks.append((f"v_{i} is not null and p_{i} is null", "bad_type", c.name, detail))
     for i, c in enumerate(columns, 1):
         if c.kind != "enum":
             continue
-        if c.multi:
-            cond = f"len(list_filter(p_{i}, lambda x: not list_contains({_values_list(c)}, x))) > 0"
-        else:
-            cond = f"v_{i} is not null and not list_contains({_values_list(c)}, v_{i})"
-        detail = f"format('{{}} is not one of {', '.join(c.values)}', to_json(v_{i}))"
-        checks.append((cond, "unknown_value", c.name, detail))
+        valid = _is_valid_expr(c, f"v_{i}")
+        detail = f"format('{{}} is not one of {', '.join(c.values)}', {_echo(entity, i)})"
+        checks.append((f"v_{i} is not null and not ({valid})", "unknown_value", c.name, detail))
     return checks
 
 
 def _case(checks: list[tuple[str, str, str, str]], part: int) -> str:
     arms = " ".join(
-        f"when {cond} then {(_quote(chk[part]) if part in (1, 2) else chk[3])}"
-        for chk in checks
-        for cond in [chk[0]]
+        f"when {chk[0]} then {(_quote(chk[part]) if part in (1, 2) else chk[3])}" for chk in checks
     )
     return f"case {arms} end"
 
 
+def checked_sql(entity: Entity, columns: tuple[Column, ...], records: str) -> str:
+    """SELECT: every record's raw output columns, subject_key, raw_record, reason, field, detail."""
+    values = ", ".join(f"nullif(fields[{i}], '') as v_{i}" for i in range(1, len(columns) + 1))
+    parsed = ", ".join(f"{_parse_expr(c, f'v_{i}')} as p_{i}" for i, c in enumerate(columns, 1))
+    checks = _checks(entity, columns)
+    outputs = [f'{raw_value_sql(c, i)} as "{c.raw_name}"' for i, c in enumerate(columns, 1) if c.raw_name]
+    names = [c.name for c in columns]
+    subject = f"v_{names.index(entity.subject) + 1}" if entity.subject in names else "null"
+    return f"""
+with valued as (select line_number, raw_record, fields, {values} from {records}),
+parsed as (select *, {parsed} from valued)
+select line_number, raw_record, {", ".join(outputs)}, cast({subject} as VARCHAR) as subject_key,
+    {_case(checks, 1)} as reason, {_case(checks, 2)} as field, {_case(checks, 3)} as detail
+from parsed
+"""
+
+
 @dataclass(frozen=True)
 class ParentCheck:
-    """A foreign-key check: `column` (header name) must exist in `relation`.`key` (engine side)."""
+    """A foreign-key check: raw column `column` must exist in `relation`.`key` (engine side)."""
 
     column: str
     relation: str
@@ -101,77 +149,52 @@ class ParentCheck:
     table: str  # the warehouse table named in the message
 
 
-def validation_sql(
-    entity: Entity, columns: tuple[Column, ...], records: str, parents: list[ParentCheck]
-) -> str:
-    """One SELECT giving every record its raw output columns, its reason (NULL = accepted),
-    `field`, `detail`, and `quarantine_record` (the PII-safe raw record of rejected rows).
-
-    A single statement so DuckDB streams the wide intermediate columns (fields, raw text,
-    typed values) instead of materialising them after every check.
-    """
-    index = {c.name: i for i, c in enumerate(columns, 1)}
-    values = ", ".join(f"nullif(fields[{i}], '') as v_{i}" for i in range(1, len(columns) + 1))
-    parsed = ", ".join(f"{_parse_expr(c, f'v_{i}')} as p_{i}" for i, c in enumerate(columns, 1))
-    checks = _checks(entity, columns)
-    keys = [f"p_{index[k]}" for k in entity.key] or ["raw_record"]
-    ctes = [
-        f"valued as (select line_number, raw_record, fields, {values} from {records})",
-        f"parsed as (select *, {parsed} from valued)",
-        f"step_0 as (select *, {_case(checks, 1)} as reason, {_case(checks, 2)} as field, "
-        f"{_case(checks, 3)} as detail from parsed)",
-        _duplicates_cte(entity, keys),
-    ]
-    for n, parent in enumerate(parents, 2):
-        ctes.append(_orphan_cte(f"step_{n}", f"step_{n - 1}", f"p_{index[parent.column]}", parent))
-    outputs = [f'{raw_value_sql(c, i)} as "{c.raw_name}"' for i, c in enumerate(columns, 1) if c.raw_name]
-    record = f"case when reason is not null then {safe_record_sql(columns)} end as quarantine_record"
-    return (
-        "with "
-        + ",\n".join(ctes)
-        + f"\nselect line_number, {', '.join(outputs)}, reason, field, detail, {record}"
-        + f"\nfrom step_{len(parents) + 1}"
-    )
+def erased_update_sql(checked: str, entity: Entity, relation: str) -> str:
+    """Rows of an erased subject are withheld (reason `erased`), whatever else is wrong with them."""
+    subject_hash = hmac_sql(f"{_quote(entity.source + ':')} || subject_key")
+    return f"""
+update {checked} set reason = 'erased', field = {_quote(entity.subject or "")},
+    detail = 'data subject erased on request; record withheld'
+where subject_key is not null
+    and {subject_hash} in (select subject_hash from {relation} where domain = {_quote(entity.source)})
+"""
 
 
-def _duplicates_cte(entity: Entity, keys: list[str]) -> str:
+def orphan_update_sql(checked: str, parent: ParentCheck) -> str:
+    """Accepted rows whose foreign key is absent from the parent become orphans."""
+    col = f'"{parent.column}"'
+    return f"""
+update {checked} set reason = 'orphan', field = {_quote(parent.column)},
+    detail = format('{parent.column} {{}} not found in {parent.table}', {col})
+where reason is null and {col} is not null
+    and {col} not in (select "{parent.key}" from {parent.relation} where "{parent.key}" is not null)
+"""
+
+
+def duplicate_update_sql(checked: str, entity: Entity) -> str:
     """Every further copy of a key (or, without a key, of an exact line) is a duplicate.
 
-    Duplicates are rare, so the repeated keys are found by aggregation (a small result) and
-    joined back, rather than by a window over every row.
+    Only rows still accepted take part, so a valid copy after a rejected one is kept.
     """
+    keys = [f'"{_raw_name(entity, k)}"' for k in entity.key] or ["raw_record"]
     what = "key " + ", ".join(entity.key) if entity.key else "an exact duplicate"
     key_list = ", ".join(keys)
-    join = " and ".join(f"c.{k} = d.{k}" for k in keys)
-    is_copy = "d.first_line is not null and c.line_number <> d.first_line"
-    return f"""repeated as (
-    select {key_list}, min(line_number) as first_line from step_0
+    join = " and ".join(f"{checked}.{k} = repeated.{k}" for k in keys)
+    return f"""
+update {checked} set reason = 'duplicate', field = {_quote(", ".join(entity.key))},
+    detail = format('{what} first seen on line {{}}', repeated.first_line)
+from (
+    select {key_list}, min(line_number) as first_line from {checked}
     where reason is null group by {key_list} having count(*) > 1
-),
-step_1 as (
-    select c.* replace (
-        coalesce(c.reason, case when {is_copy} then 'duplicate' end) as reason,
-        coalesce(c.field, case when {is_copy} then {_quote(", ".join(entity.key))} end) as field,
-        coalesce(c.detail, case when {is_copy}
-            then format('{what} first seen on line {{}}', d.first_line) end) as detail)
-    from step_0 c left join repeated d on {join}
-)"""
+) repeated
+where {checked}.reason is null and {join} and {checked}.line_number <> repeated.first_line
+"""
 
 
-def _orphan_cte(name: str, previous: str, value: str, parent: ParentCheck) -> str:
-    """Accepted rows whose foreign key is absent from the parent are orphans."""
-    missing = (
-        f"reason is null and {value} is not null and not exists "
-        f'(select 1 from {parent.relation} p where p."{parent.key}" = c.{value})'
-    )
-    return f"""{name} as (
-    select * replace (
-        case when {missing} then 'orphan' else reason end as reason,
-        case when {missing} then {_quote(parent.column)} else field end as field,
-        case when {missing} then format('{parent.column} {{}} not found in {parent.table}', c.{value})
-            else detail end as detail)
-    from {previous} c
-)"""
+def _raw_name(entity: Entity, header: str) -> str:
+    name = entity.column(header).raw_name
+    assert name is not None, f"{header} is a key or foreign key and cannot be dropped"
+    return name
 
 
 def _pseudonym_sql(column: Column, expr: str) -> str:
@@ -190,25 +213,33 @@ def raw_value_sql(column: Column, i: int) -> str:
     return f"p_{i}"
 
 
-def safe_record_sql(columns: tuple[Column, ...]) -> str:
-    """raw_record for quarantine with the same PII treatment as raw.
+def quarantine_record_sql(entity: Entity, columns: tuple[Column, ...]) -> str:
+    """raw_record for quarantine, with at least the PII treatment raw gets.
 
-    When the field count is right, PII positions are pseudonymised, masked or blanked. When
-    it is wrong, positions cannot be trusted (a CVV or a name could sit anywhere), so every
-    field is pseudonymised: the line number still says where to look in the source file.
+    Entities without PII keep the line as read. For entities with PII, when the field count is
+    right, PII positions are pseudonymised, masked or blanked, keys and valid typed values are
+    kept, and anything else (a shifted name could sit anywhere) is pseudonymised. When the
+    field count is wrong, every field is pseudonymised (normalised like e-mails, so
+    `privacy erase --email` still finds the record).
     """
-    if not any(c.pii for c in columns):
+    if not entity.has_pii:
         return "raw_record"
     arms = []
     for i, c in enumerate(columns, 1):
         if c.pii == "pseudonymise":
             arms.append(f"when i = {i} then {_pseudonym_sql(c, 'f')}")
         elif c.pii == "last4":
-            arms.append(f"when i = {i} then '****' || right(f, 4)")
+            arms.append(f"when i = {i} then '****' || right(regexp_replace(f, '[^0-9]', '', 'g'), 4)")
         elif c.pii == "drop":
             arms.append(f"when i = {i} then ''")
-    positional = f"list_transform(fields, lambda f, i: case {' '.join(arms)} else f end)"
-    scrubbed = f"list_transform(coalesce(fields, string_split(raw_record, ',')), lambda f: {hmac_sql('f')})"
-    return (
-        f"array_to_string(case when len(fields) = {len(columns)} then {positional} else {scrubbed} end, ',')"
-    )
+        elif c.name in entity.key or c.name == entity.subject:
+            arms.append(f"when i = {i} then f")
+        else:
+            arms.append(f"when i = {i} and (f = '' or {_is_valid_expr(c, 'f')}) then f")
+    fields = split_fields_sql("raw_record")
+    positional = f"list_transform(fields, lambda f, i: case {' '.join(arms)} else {hmac_sql('f')} end)"
+    every = "coalesce(fields, string_split(raw_record, ','))"
+    hashed = f"list_transform({every}, lambda f: {email_pseudonym_sql('f')})"
+    return f"""(select array_to_string(
+        case when len(fields) = {len(columns)} then {positional} else {hashed} end, ',')
+        from (select {fields} as fields))"""

@@ -6,6 +6,8 @@ from commercelens.warehouse.base import Warehouse
 
 LOAD_MANIFEST = "ops.load_manifest"
 ERASURES = "ops.erasures"
+ERASED_SUBJECTS = "ops.erased_subjects"
+PII_KEY = "ops.pii_key"
 
 _TABLES: dict[str, list[tuple[str, str]]] = {
     LOAD_MANIFEST: [
@@ -28,6 +30,11 @@ _TABLES: dict[str, list[tuple[str, str]]] = {
         ("rows_deleted", "BIGINT"),
         ("erased_at", "TIMESTAMP"),
     ],
+    # Keyed hashes of erased subjects (HMAC of "<domain>:<id>", never the id), so a later
+    # ingest withholds their rows instead of loading them again.
+    ERASED_SUBJECTS: [("domain", "VARCHAR"), ("subject_hash", "VARCHAR"), ("erased_at", "TIMESTAMP")],
+    # Which key made the pseudonyms: an HMAC of a constant, so a different key is refused.
+    PII_KEY: [("fingerprint", "VARCHAR"), ("created_at", "TIMESTAMP")],
 }
 
 
