@@ -1,8 +1,9 @@
 """Readers turn a source file into numbered records: (line_number, raw_record, fields).
 
-CSV files are read as physical lines (Polars; CRLF handled, blank lines keep their numbering) and split into fields in DuckDB, so every data line keeps its exact text and
-line number, whatever is wrong with it. JSON maps are read with DuckDB's json_each; their
-"line number" is the entry's position in the object (1-based).
+CSV files are read as physical lines (Polars; CRLF handled, blank lines keep their numbering)
+and split into fields in DuckDB, so every data line keeps its exact text and line number,
+whatever is wrong with it. JSON maps keep every entry in file order; their "line number" is
+the entry's position in the object (1-based).
 """
 
 from __future__ import annotations
