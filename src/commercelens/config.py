@@ -19,6 +19,7 @@ from commercelens.errors import ConfigError
 Target = Literal["duckdb", "postgres"]
 MIN_PII_KEY_LENGTH = 16
 DEMO_KEY_FILE = "state/demo_pii.key"
+_NEW_KEY_COMMAND = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 class Settings(BaseSettings):
@@ -28,9 +29,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".commercelens"), description="Workdir for data, warehouse, models.")
     target: Target = Field("duckdb", description="Warehouse target.")
-    postgres_dsn: str = Field(
-        "postgresql://postgres@127.0.0.1:5432/commercelens",
-        description="libpq DSN used when target is postgres.",
+    postgres_dsn: SecretStr = Field(
+        SecretStr("postgresql://postgres@127.0.0.1:5432/commercelens"),
+        description="libpq DSN used when target is postgres (may hold a password).",
     )
     pii_key: SecretStr | None = Field(None, description="HMAC key for pseudonyms.")
     max_reject_rate: float | None = Field(
@@ -75,9 +76,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def resolve_pii_key(settings: Settings, *, allow_demo_key: bool = False) -> tuple[bytes, str | None]:
     """Return the PII key and an optional warning to print.
 
-    Only `demo` (allow_demo_key) may create a random key in the workdir. Other commands
-    use COMMERCELENS_PII_KEY, or the demo's key file when one exists (with a warning), so
-    that `privacy erase` after `demo` finds the same pseudonyms; otherwise they refuse.
+    COMMERCELENS_PII_KEY always wins. Only `demo` (allow_demo_key) may create, or reuse, a
+    random key kept in the workdir; every other command refuses to start without the
+    variable, and says how to reuse the demo's key explicitly when one exists.
     """
     if settings.pii_key is not None:
         key = settings.pii_key.get_secret_value()
@@ -87,14 +88,20 @@ def resolve_pii_key(settings: Settings, *, allow_demo_key: bool = False) -> tupl
             )
         return key.encode(), None
     key_file = settings.home / DEMO_KEY_FILE
-    if key_file.is_file():
-        warning = f"using the demo PII key in {key_file}; set COMMERCELENS_PII_KEY for real data"
-        return key_file.read_text(encoding="utf-8").strip().encode(), warning
     if not allow_demo_key:
-        raise ConfigError(
-            "no PII key: set COMMERCELENS_PII_KEY (at least 16 characters), "
-            "e.g. export COMMERCELENS_PII_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        hint = (
+            f"; to keep working on the demo's data: export COMMERCELENS_PII_KEY=$(cat {key_file})"
+            if key_file.is_file()
+            else f", e.g. export COMMERCELENS_PII_KEY=$({_NEW_KEY_COMMAND})"
         )
+        raise ConfigError(
+            f"no PII key: set COMMERCELENS_PII_KEY (at least {MIN_PII_KEY_LENGTH} characters){hint}"
+        )
+    if key_file.is_file():
+        key = key_file.read_text(encoding="utf-8").strip()
+        if len(key) < MIN_PII_KEY_LENGTH:
+            raise ConfigError(f"{key_file} holds no usable key: delete it to let demo create a new one")
+        return key.encode(), f"using the demo PII key in {key_file}; never use it for real data"
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(secrets.token_hex(32), encoding="utf-8")
     key_file.chmod(0o600)

@@ -32,6 +32,7 @@ def ensure_generated(data_dir: Path, scale: Scale, seed: int, progress: Callable
     wanted = {"scale": scale, "seed": seed, "version": __version__}
     if marker.is_file() and json.loads(marker.read_text()) == wanted:
         return False
+    marker.unlink(missing_ok=True)  # an interrupted run must not look complete next time
     for domain in DOMAINS:
         progress(f"generate {domain} ({scale})")
         generate(domain, data_dir / domain, scale, None, seed)

@@ -85,3 +85,16 @@ def test_erase_by_email_removes_the_user_everywhere_and_logs_no_identifier(env, 
             ]
         log = json.dumps(w.fetch_all("select * from ops.erasures"), default=str)
     assert user_id not in log and email not in log and "email" in log
+
+
+@pytest.mark.parametrize(
+    "flags", [["--rows", "0"], ["--rows", "50"], ["--seed", "-1"], ["--scale", "huge"], ["--dirty", "1.5"]]
+)
+def test_bad_generate_flags_are_user_errors(env, flags, capsys):
+    assert run(["generate", "rail", "--out", str(env / "g"), *flags]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_generate_into_a_file_is_a_user_error(env):
+    (env / "afile").write_text("x")
+    assert run(["generate", "rail", "--out", str(env / "afile"), "--rows", "300"]) == 1

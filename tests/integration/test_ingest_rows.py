@@ -146,3 +146,11 @@ def test_invalid_utf8_midway_rolls_back_the_whole_source(warehouse, tmp_path):
         ingest_source(warehouse, "rail", tmp_path, PII_KEY)
     assert not warehouse.table_exists("raw.rail__users")
     assert warehouse.fetch_all("select count(*) from ops.load_manifest") == [(0,)]
+
+
+def test_messages_of_an_entity_with_pii_never_repeat_the_value(warehouse, tmp_path):
+    shifted = "U3,c@example.com,Martin, Bob,2025-01-01 10:00:00,none,ios"  # unquoted comma, a field missing
+    ingest_source(warehouse, "rail", rail_dir(tmp_path, users=USERS + shifted), PII_KEY)
+    (record, detail) = warehouse.fetch_all("select raw_record, detail from quarantine.rail__users")[0]
+    assert "Bob" not in detail and "Bob" not in record and "Martin" not in record
+    assert record.startswith("U3,")  # the key stays, so the row can be found and erased

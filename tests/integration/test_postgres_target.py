@@ -39,8 +39,14 @@ def test_postgres_ingest_matches_duckdb_row_for_row(tmp_path, postgres_dsn, rail
             assert table_summary(pg, f"raw.rail__{entity}") == table_summary(duck, f"raw.rail__{entity}")
         query = "select search_id, user_id, quoted_price_eur from raw.rail__searches order by search_id"
         assert pg.fetch_all(query) == duck.fetch_all(query)
-        reasons = "select line_number, reason, field from quarantine.rail__bookings order by 1"
-        assert pg.fetch_all(reasons) == duck.fetch_all(reasons)
+        for entity in ("users", "bookings"):
+            reasons = (
+                "select line_number, reason, field, detail, raw_record, subject_key "
+                f"from quarantine.rail__{entity} order by 1"
+            )
+            assert pg.fetch_all(reasons) == duck.fetch_all(reasons)
+        nulls = "select count(*) from raw.rail__users where full_name_pseudonym is null"
+        assert pg.fetch_all(nulls) == duck.fetch_all(nulls)
 
 
 def test_postgres_reingest_is_idempotent_and_erase_works(tmp_path, postgres_dsn, rail_data):

@@ -66,12 +66,25 @@ def test_short_key_is_refused(tmp_path, monkeypatch):
         resolve_pii_key(load_settings(home=tmp_path))
 
 
-def test_only_demo_creates_a_key_and_later_commands_reuse_it_with_a_warning(tmp_path):
+def test_only_demo_creates_a_key_and_other_commands_refuse_it_with_a_hint(tmp_path):
     settings = load_settings(home=tmp_path)
     key, warning = resolve_pii_key(settings, allow_demo_key=True)
     assert (tmp_path / DEMO_KEY_FILE).is_file() and "created" in warning
-    again, warning2 = resolve_pii_key(settings)
-    assert again == key and "demo PII key" in warning2
+    assert resolve_pii_key(settings, allow_demo_key=True)[0] == key
+    with pytest.raises(ConfigError, match=r"export COMMERCELENS_PII_KEY=\$\(cat .*demo_pii.key\)"):
+        resolve_pii_key(settings)
+
+
+def test_an_empty_demo_key_file_is_refused(tmp_path):
+    (tmp_path / DEMO_KEY_FILE).parent.mkdir(parents=True)
+    (tmp_path / DEMO_KEY_FILE).write_text("")
+    with pytest.raises(ConfigError, match="no usable key"):
+        resolve_pii_key(load_settings(home=tmp_path), allow_demo_key=True)
+
+
+def test_postgres_dsn_password_never_shows_in_repr(monkeypatch):
+    monkeypatch.setenv("COMMERCELENS_POSTGRES_DSN", "host=db user=a password=s3cret")
+    assert "s3cret" not in repr(load_settings())
 
 
 def test_env_key_wins_over_the_demo_key(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import typer
 from commercelens.cli.console import console, ingest_table, progress_bar, warn
 from commercelens.cli.context import state
 from commercelens.cli.ingest import report_quarantine
-from commercelens.config import resolve_pii_key
+from commercelens.config import DEMO_KEY_FILE, resolve_pii_key
 from commercelens.errors import UserError
 from commercelens.pipeline import run_demo
 
@@ -38,7 +38,11 @@ def demo_command(
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
-    console.print("Next:")
+    key_file = home / DEMO_KEY_FILE
+    console.print(
+        "Next (the demo's data is pseudonymised with the demo key; other commands need it explicitly):"
+    )
+    console.print(f"  export COMMERCELENS_PII_KEY=$(cat {key_file})" if settings.pii_key is None else "")
     console.print(f"  commercelens --workdir {home} status")
     console.print(f'  duckdb {settings.duckdb_path} "select * from ops.load_manifest"  (or Python\'s duckdb)')
     console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")

@@ -40,6 +40,12 @@ def run_generate(
         raise UserError(f"unknown scale '{scale}': use tiny, small or full")
     if not 0 <= dirty < 1:
         raise UserError(f"--dirty must be in [0, 1), got {dirty}")
+    if rows is not None and rows < 200:
+        raise UserError(f"--rows must be at least 200, got {rows}")
+    if seed < 0:
+        raise UserError(f"--seed must be a non-negative integer, got {seed}")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: --out must be a directory, and this is a file")
     domains: list[Domain] = list(DOMAINS) if domain == "all" else [domain]  # type: ignore[list-item]
     datasets = []
     with progress_bar() as progress:

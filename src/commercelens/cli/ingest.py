@@ -61,9 +61,11 @@ def run_ingest(settings: Settings, source: str, path: Path, fmt: str | None, key
 
 
 def report_quarantine(reports: list[IngestReport]) -> None:
-    """One warning per file with quarantined rows, naming its first problem."""
+    """One warning per file with quarantined rows (naming its first problem), and any notice."""
     for report in reports:
         for f in report.files:
+            if f.notice:
+                warn(f.notice)
             if f.rows_quarantined and f.status == "loaded":
                 warn(
                     f"{f.rows_quarantined:,} rows of {f.source_file} quarantined in "

@@ -100,7 +100,9 @@ def _dirty_file(path: Path, entity: Entity, referenced: set[str], rate: float, r
     key_pos = columns.index(entity.column(entity.key[0])) if entity.key else None
     kinds = _applicable(entity, columns)
     plan = [kinds[j % len(kinds)] for j in range(round(rate * len(body)))]
-    free = [i for i, line in enumerate(body) if key_pos is None or _field(line, key_pos) not in referenced]
+    keys = body if key_pos is None else [_field(line, key_pos) for line in body]
+    repeated = {k for k, n in Counter(keys).items() if n > 1}  # an edit there would change two counts
+    free = [i for i, k in enumerate(keys) if k not in referenced and k not in repeated]
     rejecting = [k for k in plan if k != "duplicate"]
     edit_rows = [int(i) for i in rng.permutation(free)[: len(rejecting)]]
     # A rejecting defect that finds no unreferenced row becomes a duplicate instead.
@@ -118,7 +120,7 @@ def _dirty_file(path: Path, entity: Entity, referenced: set[str], rate: float, r
         if i in copy_rows:
             out.append(line)
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return _expectation(len(out) - 1, +applied, _natural_duplicates(body, key_pos), kinds)
+    return _expectation(len(out) - 1, +applied, len(keys) - len(set(keys)), kinds)
 
 
 def _expectation(rows: int, applied: Counter[str], natural: int, kinds: list[str]) -> dict:
@@ -135,11 +137,6 @@ def _expectation(rows: int, applied: Counter[str], natural: int, kinds: list[str
         "natural_duplicates": natural,
         "defects_available": kinds,
     }
-
-
-def _natural_duplicates(body: list[str], key_pos: int | None) -> int:
-    values = body if key_pos is None else [_field(line, key_pos) for line in body]
-    return len(values) - len(set(values))
 
 
 def _field(line: str, pos: int) -> str:

@@ -1,10 +1,12 @@
 """Right to erasure: delete one data subject's rows from every table that holds them.
 
-`SUBJECT_TABLES` is the single registry of where a subject lives, per domain; later layers
-(marts, features, scores) add their tables here, and `erase_subject` covers them. Quarantine
-tables hold raw records as text, so rows there are matched on any field equal to the
-subject's id or e-mail pseudonym. The erasure is logged in `ops.erasures` without the
-identifier.
+Where a subject lives is derived from the input contracts (each entity names its subject
+column), plus `EXTRA_SUBJECT_TABLES` for tables reached through another one; later layers
+(marts, features, scores) register their tables there too, and `erase_subject` covers them.
+Quarantined rows are matched on their `subject_key` column (never on arbitrary fields, which
+could be someone else's item or merchant id), and rail rows also on the e-mail pseudonym.
+The erasure is logged in `ops.erasures` without the identifier, and a keyed hash of the
+subject goes to `ops.erased_subjects`, so a later ingest withholds the subject's rows.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from commercelens.errors import UserError
-from commercelens.privacy.pseudonyms import pseudonymise_email
+from commercelens.ingest.contracts import ALL_ENTITIES
+from commercelens.privacy.keys import check_pii_key
+from commercelens.privacy.pseudonyms import pseudonymise, pseudonymise_email
 from commercelens.warehouse.base import Warehouse
-from commercelens.warehouse.ops import ERASURES
+from commercelens.warehouse.ops import ERASED_SUBJECTS, ERASURES
 
 SubjectDomain = Literal["rail", "shop", "payments"]
 
@@ -29,24 +33,29 @@ class SubjectTable:
     via: tuple[str, str, str] | None = None  # (parent table, parent key, parent subject column)
 
 
-SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
-    "rail": (
-        SubjectTable("raw.rail__bookings", "user_id"),
-        SubjectTable("raw.rail__searches", "user_id"),
-        SubjectTable("raw.rail__experiment_assignments", "user_id"),
-        SubjectTable("raw.rail__users", "user_id"),
-    ),
-    "shop": (SubjectTable("raw.shop__events", "visitorid"),),
+# Tables that hold a subject only through another table; erased before the tables they go through.
+EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
     "payments": (
-        # Labels carry no client id: reach them through the client's transactions, first.
         SubjectTable(
             "raw.payments__fraud_labels", "transaction_id", ("raw.payments__transactions", "id", "client_id")
         ),
-        SubjectTable("raw.payments__transactions", "client_id"),
-        SubjectTable("raw.payments__cards", "client_id"),
-        SubjectTable("raw.payments__users", "id"),
     ),
 }
+
+
+def subject_tables(domain: str) -> list[SubjectTable]:
+    """Every table holding a subject of `domain`, in the order they must be erased."""
+    direct = [
+        SubjectTable(e.table, e.column(e.subject).raw_name or e.subject)
+        for e in ALL_ENTITIES
+        if e.source == domain and e.subject
+    ]
+    return [*EXTRA_SUBJECT_TABLES.get(domain, ()), *direct]
+
+
+def subject_hash(domain: str, subject_id: str, key: bytes) -> str:
+    """Keyed hash stored in ops.erased_subjects; ingestion computes the same in SQL."""
+    return pseudonymise(f"{domain}:{subject_id}", key)
 
 
 @dataclass(frozen=True)
@@ -65,19 +74,24 @@ def erase_subject(
     user_id: str | None = None,
     email: str | None = None,
 ) -> ErasureResult:
-    """Delete every row of one subject (by user id, or by e-mail for rail) in one transaction."""
+    """Delete every row of one subject (by id, or by e-mail for rail) in one transaction."""
     if (user_id is None) == (email is None):
         raise UserError("give exactly one of --user-id or --email")
     if email is not None and domain != "rail":
         raise UserError("--email identifies rail users only (other domains hold no e-mail)")
     with warehouse.transaction():
-        ids, tokens = _subject_ids(warehouse, key, user_id, email)
-        counts = [_delete(warehouse, spec, subject) for spec in SUBJECT_TABLES[domain] for subject in ids]
-        for table in warehouse.tables(["quarantine"]):
-            if table.startswith(f"quarantine.{domain}__"):
-                counts += [_delete_quarantined(warehouse, table, token) for token in tokens]
+        check_pii_key(warehouse, key)
+        ids, pseudonym = _subject_ids(warehouse, key, user_id, email)
+        counts = [_delete(warehouse, spec, subject) for spec in subject_tables(domain) for subject in ids]
+        counts += _delete_quarantined(warehouse, domain, ids, pseudonym)
         touched = {table for table, n in counts if n}
         result = ErasureResult(str(uuid.uuid4()), domain, len(ids), len(touched), sum(n for _, n in counts))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for subject in ids:
+            warehouse.execute(
+                f"insert into {ERASED_SUBJECTS} values (?, ?, ?)",
+                [domain, subject_hash(domain, subject, key), now],
+            )
         warehouse.execute(
             f"insert into {ERASURES} values (?, ?, ?, ?, ?, ?)",
             [
@@ -86,7 +100,7 @@ def erase_subject(
                 domain,
                 result.tables_touched,
                 result.rows_deleted,
-                datetime.now(UTC).replace(tzinfo=None),
+                now,
             ],
         )
     return result
@@ -94,10 +108,10 @@ def erase_subject(
 
 def _subject_ids(
     warehouse: Warehouse, key: bytes, user_id: str | None, email: str | None
-) -> tuple[list[str], list[str]]:
-    """The subject's ids, and every token that identifies them inside a quarantined record."""
+) -> tuple[list[str], str | None]:
+    """The subject's ids, and the e-mail pseudonym when erasing by e-mail."""
     if user_id is not None:
-        return [user_id], [user_id]
+        return [user_id], None
     pseudonym = pseudonymise_email(email or "", key)
     ids: list[str] = []
     if warehouse.table_exists("raw.rail__users"):
@@ -105,7 +119,7 @@ def _subject_ids(
             "select user_id from raw.rail__users where email_pseudonym = ?", [pseudonym]
         )
         ids = [r[0] for r in rows]
-    return ids, [*ids, pseudonym]
+    return ids, pseudonym
 
 
 def _count_and_delete(warehouse: Warehouse, table: str, where: str, params: list[str]) -> tuple[str, int]:
@@ -119,7 +133,7 @@ def _delete(warehouse: Warehouse, spec: SubjectTable, subject: str) -> tuple[str
     if not warehouse.table_exists(spec.table):
         return spec.table, 0
     if spec.via is None:
-        return _count_and_delete(warehouse, spec.table, f"cast({spec.column} as varchar) = ?", [subject])
+        return _count_and_delete(warehouse, spec.table, f'cast("{spec.column}" as varchar) = ?', [subject])
     parent, parent_key, parent_subject = spec.via
     where = (
         f"{spec.column} in (select {parent_key} from {parent} where cast({parent_subject} as varchar) = ?)"
@@ -127,8 +141,15 @@ def _delete(warehouse: Warehouse, spec: SubjectTable, subject: str) -> tuple[str
     return _count_and_delete(warehouse, spec.table, where, [subject])
 
 
-def _delete_quarantined(warehouse: Warehouse, table: str, token: str) -> tuple[str, int]:
-    # A field equal to the token, wherever it sits in the record (portable SQL, no arrays).
-    escaped = token.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    where = "',' || raw_record || ',' like '%,' || ? || ',%' escape '!'"
-    return _count_and_delete(warehouse, table, where, [escaped])
+def _delete_quarantined(
+    warehouse: Warehouse, domain: str, ids: list[str], pseudonym: str | None
+) -> list[tuple[str, int]]:
+    counts = []
+    for table in warehouse.tables(["quarantine"]):
+        if not table.startswith(f"quarantine.{domain}__"):
+            continue
+        counts += [_count_and_delete(warehouse, table, "subject_key = ?", [s]) for s in ids]
+        if pseudonym:  # a 64-hex pseudonym cannot collide with another field
+            where = "',' || raw_record || ',' like '%,' || ? || ',%'"
+            counts.append(_count_and_delete(warehouse, table, where, [pseudonym]))
+    return counts

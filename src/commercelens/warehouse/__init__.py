@@ -13,7 +13,7 @@ def open_warehouse(settings: Settings, read_only: bool = False) -> Warehouse:
     if settings.target == "postgres":
         from commercelens.warehouse.postgres import PostgresWarehouse
 
-        warehouse: Warehouse = PostgresWarehouse(settings.postgres_dsn)
+        warehouse: Warehouse = PostgresWarehouse(settings.postgres_dsn.get_secret_value())
     else:
         from commercelens.warehouse.duckdb import DuckDBWarehouse
 
