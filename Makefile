@@ -25,9 +25,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
+# Heavy measurements (several minutes, about 10 GB of RAM and 3 GB of disk in /tmp); see docs/benchmarks.md.
 bench: install
-	$(BIN)/python -m pytest -q benchmarks --benchmark-only -p no:cacheprovider
-	$(BIN)/python benchmarks/ingest_full.py
+	cd benchmarks && ../$(BIN)/python ingest_full.py
+	cd benchmarks && ../$(BIN)/python demo_wall.py
 
 lint: install
 	$(BIN)/ruff check .

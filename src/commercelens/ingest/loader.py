@@ -177,10 +177,11 @@ def _load_file(warehouse: Warehouse, plan: _Plan, force: bool) -> FileResult:
     path = str(plan.path.resolve())
     if previous and previous[4] != path:
         notice = f"{name} replaces the rows loaded earlier from {previous[4]}"
-    checked, data_lines = _validate(warehouse, plan)
+    checked, records, data_lines = _validate(warehouse, plan)
     for table, column in ((entity.table, "_source_file"), (entity.quarantine_table, "source_file")):
         warehouse.execute(f"delete from {table} where {column} = ?", [name])
-    _insert_rows(warehouse, plan, checked, name)
+    _insert_rows(warehouse, plan, checked, records, name)
+    drop_records(warehouse, records)
     result = _summarise(warehouse, plan, checked, data_lines)
     warehouse.execute(
         f"insert into {LOAD_MANIFEST} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,8 +201,8 @@ def _load_file(warehouse: Warehouse, plan: _Plan, force: bool) -> FileResult:
     return FileResult(**{**result.__dict__, "seconds": time.perf_counter() - started, "notice": notice})
 
 
-def _validate(warehouse: Warehouse, plan: _Plan) -> tuple[str, int]:
-    """Build the engine table of checked records; return its name and the file's data lines."""
+def _validate(warehouse: Warehouse, plan: _Plan) -> tuple[str, str, int]:
+    """Build the engine table of checked records; return it, the records, and the data lines."""
     entity, engine = plan.entity, warehouse.engine
     base = f"ingest_{entity.source}__{entity.name}"
     if entity.reader == "csv":
@@ -214,7 +215,6 @@ def _validate(warehouse: Warehouse, plan: _Plan) -> tuple[str, int]:
     engine.execute(
         f"create or replace temp table {checked} as {checked_sql(entity, plan.columns, f'{base}_records')}"
     ).fetchall()
-    drop_records(warehouse, f"{base}_records")
     if entity.subject:
         erased = warehouse.engine_relation(ERASED_SUBJECTS, ["domain", "subject_hash"])
         engine.execute(erased_update_sql(checked, entity, erased)).fetchall()
@@ -227,10 +227,10 @@ def _validate(warehouse: Warehouse, plan: _Plan) -> tuple[str, int]:
             orphan_update_sql(checked, ParentCheck(column, relation, parent.key, table))
         ).fetchall()
     engine.execute(duplicate_update_sql(checked, entity)).fetchall()
-    return checked, data_lines
+    return checked, f"{base}_records", data_lines
 
 
-def _insert_rows(warehouse: Warehouse, plan: _Plan, checked: str, name: str) -> None:
+def _insert_rows(warehouse: Warehouse, plan: _Plan, checked: str, records: str, name: str) -> None:
     names = ", ".join(f'"{c.raw_name}"' for c in plan.columns if c.raw_name)
     literal = "'" + name.replace("'", "''") + "'"
     accepted = (
@@ -243,7 +243,8 @@ def _insert_rows(warehouse: Warehouse, plan: _Plan, checked: str, name: str) -> 
         select {literal} as source_file, line_number,
             case when reason = 'erased' then null else {record} end as raw_record,
             reason, field, detail, case when reason = 'erased' then null else subject_key end as subject_key
-        from {checked} where reason is not null order by line_number"""
+        from {checked} c join {records} r using (line_number)
+        where reason is not null order by line_number"""
     warehouse.insert_from_engine(plan.entity.quarantine_table, quarantined)
 
 

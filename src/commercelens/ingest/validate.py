@@ -123,7 +123,11 @@ def _case(checks: list[tuple[str, str, str, str]], part: int) -> str:
 
 
 def checked_sql(entity: Entity, columns: tuple[Column, ...], records: str) -> str:
-    """SELECT: every record's raw output columns, subject_key, raw_record, reason, field, detail."""
+    """SELECT: every record's raw output columns, subject_key, reason, field, detail.
+
+    The line itself is not carried (the records relation still has it, by line number) except
+    as `dedup_key` for entities without a key, whose duplicates are exact lines.
+    """
     values = ", ".join(f"nullif(fields[{i}], '') as v_{i}" for i in range(1, len(columns) + 1))
     parsed = ", ".join(f"{_parse_expr(c, f'v_{i}')} as p_{i}" for i, c in enumerate(columns, 1))
     checks = _checks(entity, columns)
@@ -133,7 +137,8 @@ def checked_sql(entity: Entity, columns: tuple[Column, ...], records: str) -> st
     return f"""
 with valued as (select line_number, raw_record, fields, {values} from {records}),
 parsed as (select *, {parsed} from valued)
-select line_number, raw_record, {", ".join(outputs)}, cast({subject} as VARCHAR) as subject_key,
+select line_number, {"" if entity.key else "raw_record as dedup_key, "}{", ".join(outputs)},
+    cast({subject} as VARCHAR) as subject_key,
     {_case(checks, 1)} as reason, {_case(checks, 2)} as field, {_case(checks, 3)} as detail
 from parsed
 """
@@ -150,13 +155,18 @@ class ParentCheck:
 
 
 def erased_update_sql(checked: str, entity: Entity, relation: str) -> str:
-    """Rows of an erased subject are withheld (reason `erased`), whatever else is wrong with them."""
-    subject_hash = hmac_sql(f"{_quote(entity.source + ':')} || subject_key")
+    """Rows of an erased subject are withheld (reason `erased`), whatever else is wrong with them.
+
+    Hashes are computed per distinct subject (thousands), not per row (millions).
+    """
+    subject_hash = hmac_sql(f"{_quote(entity.source + ':')} || k")
     return f"""
 update {checked} set reason = 'erased', field = {_quote(entity.subject or "")},
     detail = 'data subject erased on request; record withheld'
-where subject_key is not null
-    and {subject_hash} in (select subject_hash from {relation} where domain = {_quote(entity.source)})
+where subject_key in (
+    select k from (select distinct subject_key as k from {checked} where subject_key is not null)
+    where {subject_hash} in (select subject_hash from {relation} where domain = {_quote(entity.source)})
+)
 """
 
 
@@ -176,7 +186,7 @@ def duplicate_update_sql(checked: str, entity: Entity) -> str:
 
     Only rows still accepted take part, so a valid copy after a rejected one is kept.
     """
-    keys = [f'"{_raw_name(entity, k)}"' for k in entity.key] or ["raw_record"]
+    keys = [f'"{_raw_name(entity, k)}"' for k in entity.key] or ["dedup_key"]
     what = "key " + ", ".join(entity.key) if entity.key else "an exact duplicate"
     key_list = ", ".join(keys)
     join = " and ".join(f"{checked}.{k} = repeated.{k}" for k in keys)
