@@ -39,10 +39,14 @@ def demo_command(
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
     key_file = home / DEMO_KEY_FILE
-    console.print(
-        "Next (the demo's data is pseudonymised with the demo key; other commands need it explicitly):"
-    )
-    console.print(f"  export COMMERCELENS_PII_KEY=$(cat {key_file})" if settings.pii_key is None else "")
+    console.print("Next (in the project's environment: source .venv/bin/activate):")
+    if settings.pii_key is None:
+        console.print(
+            f"  export COMMERCELENS_PII_KEY=$(cat {key_file})   # the demo data's key; other commands need it"
+        )
     console.print(f"  commercelens --workdir {home} status")
-    console.print(f'  duckdb {settings.duckdb_path} "select * from ops.load_manifest"  (or Python\'s duckdb)')
+    query = "select * from ops.load_manifest"
+    console.print(
+        f"  python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}', read_only=True).sql('{query}').show()\""
+    )
     console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")
