@@ -45,8 +45,7 @@ def demo_command(
             f"  export COMMERCELENS_PII_KEY=$(cat {key_file})   # the demo data's key; other commands need it"
         )
     console.print(f"  commercelens --workdir {home} status")
-    query = "select * from ops.load_manifest"
-    console.print(
-        f"  python -c \"import duckdb; duckdb.connect('{settings.duckdb_path}', read_only=True).sql('{query}').show()\""
-    )
+    manifest = "select * from ops.load_manifest"
+    show = f"duckdb.connect('{settings.duckdb_path}', read_only=True).sql('{manifest}').show()"
+    console.print(f'  python -c "import duckdb; {show}"')
     console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")
