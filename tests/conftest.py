@@ -74,3 +74,55 @@ def write_csv(directory: Path, name: str, text: str) -> Path:
     lines = [line.strip() for line in text.strip().splitlines()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# --- a generated, ingested and dbt-built warehouse, shared by the warehouse tests -------------
+
+WAREHOUSE_ROWS = {"rail": 4_000, "shop": 8_000, "payments": 30_000}
+WAREHOUSE_SEED = 7
+
+
+def _build_warehouse(root: Path, target: str, dsn: str | None = None):
+    from commercelens.config import load_settings
+    from commercelens.generate import generate
+    from commercelens.ingest.loader import ingest_source
+    from commercelens.warehouse import open_warehouse
+    from commercelens.warehouse.dbt import run_dbt
+
+    data = root / "data"
+    if not data.exists():
+        for domain, rows in WAREHOUSE_ROWS.items():
+            generate(domain, data / domain, rows=rows, seed=WAREHOUSE_SEED)  # type: ignore[arg-type]
+    overrides = {"home": root / target, "target": target}
+    if dsn:
+        overrides["postgres_dsn"] = dsn
+    settings = load_settings(**overrides)
+    with open_warehouse(settings) as w:
+        for domain in WAREHOUSE_ROWS:
+            ingest_source(w, domain, data / domain, PII_KEY)
+    result = run_dbt(settings, "build")
+    return settings, data, result
+
+
+@pytest.fixture(scope="session")
+def built_duckdb(tmp_path_factory):
+    """(settings, data_dir, TransformResult) of a DuckDB warehouse built from generated data."""
+    return _build_warehouse(tmp_path_factory.getbasetemp() / "built", "duckdb")
+
+
+@pytest.fixture(scope="session")
+def built_postgres(tmp_path_factory, built_duckdb):
+    """The same data built on the local PostgreSQL server (a throw-away database)."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"commercelens_built_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        require_server("PostgreSQL", str(exc).strip())
+    admin.execute(f"create database {name}")
+    dsn = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield _build_warehouse(tmp_path_factory.getbasetemp() / "built", "postgres", dsn)
+    finally:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.close()

@@ -1,4 +1,4 @@
-"""The end-to-end job behind `commercelens demo`: generate, then ingest every domain."""
+"""The end-to-end job behind `commercelens demo`: generate, ingest every domain, build the warehouse."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from commercelens.generate import DOMAINS, generate
 from commercelens.generate.common import Scale
 from commercelens.ingest.loader import IngestReport, ingest_source
 from commercelens.warehouse import open_warehouse
+from commercelens.warehouse.dbt import TransformResult, run_dbt
 
 GENERATION_MARKER = ".generated.json"
 DEMO_SEED = 42
@@ -24,6 +25,7 @@ class DemoResult:
     generated: bool
     reports: list[IngestReport]
     warehouse_location: str
+    transform: TransformResult
 
 
 def ensure_generated(data_dir: Path, scale: Scale, seed: int, progress: Callable[[str], None]) -> bool:
@@ -49,4 +51,6 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
         for domain in DOMAINS:
             reports.append(ingest_source(warehouse, domain, data_dir / domain, key, progress=progress))
         location = warehouse.location
-    return DemoResult(data_dir, generated, reports, location)
+    progress("dbt build")
+    transform = run_dbt(settings, "build", progress=progress)
+    return DemoResult(data_dir, generated, reports, location, transform)

@@ -20,6 +20,7 @@ from commercelens.cli.generate import generate_command
 from commercelens.cli.ingest import ingest_command
 from commercelens.cli.privacy import privacy_app
 from commercelens.cli.status import status_command
+from commercelens.cli.transform import transform_command
 from commercelens.errors import CommerceLensError
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ def version_command() -> None:
 app.command("generate")(generate_command)
 app.command("ingest")(ingest_command)
 app.command("status")(status_command)
+app.command("transform")(transform_command)
 app.command("demo")(demo_command)
 app.add_typer(privacy_app, name="privacy")
 

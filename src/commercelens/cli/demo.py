@@ -9,6 +9,7 @@ import typer
 from commercelens.cli.console import console, ingest_table, progress_bar, warn
 from commercelens.cli.context import state
 from commercelens.cli.ingest import report_quarantine
+from commercelens.cli.transform import summary_table
 from commercelens.config import DEMO_KEY_FILE, resolve_pii_key
 from commercelens.errors import UserError
 from commercelens.pipeline import run_demo
@@ -35,6 +36,7 @@ def demo_command(
         progress.update(task, description="demo done", total=1, completed=1)
     console.print(ingest_table(result.reports, title=f"Demo ({scale}): rows per entity"))
     report_quarantine(result.reports)
+    console.print(summary_table(result.transform))
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")

@@ -1,0 +1,26 @@
+"""`commercelens transform`: a failing data test exits 2 and names the test and its failing rows."""
+
+from __future__ import annotations
+
+from commercelens.cli.app import run
+from commercelens.warehouse.duckdb import DuckDBWarehouse
+
+
+def test_failing_data_test_exits_2_naming_test_and_rows(monkeypatch, tmp_path, capsys):
+    home = tmp_path / "home"
+    monkeypatch.setenv("COMMERCELENS_HOME", str(home))
+    monkeypatch.setenv("COMMERCELENS_PII_KEY", "transform-test-key-0123456789")
+    assert run(["generate", "rail", "--out", str(tmp_path / "rail"), "--rows", "300"]) == 0
+    assert run(["ingest", "rail", "--path", str(tmp_path / "rail")]) == 0
+    assert run(["transform", "--select", "stg_rail__users"]) == 0
+    with DuckDBWarehouse(home / "warehouse.duckdb") as w:  # break the data behind dbt's back
+        w.execute("insert into raw.rail__users select * from raw.rail__users limit 2")
+    capsys.readouterr()
+    assert run(["transform", "--select", "stg_rail__users"]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "unique_stg_rail__users_user_id (2 failing rows)" in err
+
+
+def test_unknown_target_is_a_user_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMMERCELENS_HOME", str(tmp_path))
+    assert run(["transform", "--target", "oracle"]) == 1
