@@ -24,3 +24,24 @@ def test_failing_data_test_exits_2_naming_test_and_rows(monkeypatch, tmp_path, c
 def test_unknown_target_is_a_user_error(monkeypatch, tmp_path):
     monkeypatch.setenv("COMMERCELENS_HOME", str(tmp_path))
     assert run(["transform", "--target", "oracle"]) == 1
+
+
+def test_erase_reaches_the_marts_and_their_aggregates(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    monkeypatch.setenv("COMMERCELENS_HOME", str(home))
+    monkeypatch.setenv("COMMERCELENS_PII_KEY", "transform-test-key-0123456789")
+    assert run(["generate", "rail", "--out", str(tmp_path / "rail"), "--rows", "600"]) == 0
+    assert run(["ingest", "rail", "--path", str(tmp_path / "rail")]) == 0
+    rail_marts = "+path:models/marts/rail +path:models/marts/experiments"
+    assert run(["transform", "--select", rail_marts]) == 0
+    searches = "select sum(searches) from marts.fct_daily_route_performance"
+    with DuckDBWarehouse(home / "warehouse.duckdb") as w:
+        user_id, n = w.fetch_all(
+            "select user_id, count(*) from marts.fct_searches group by 1 order by 2 desc limit 1"
+        )[0]
+        before = w.fetch_all(searches)[0][0]
+    assert run(["privacy", "erase", "--user-id", user_id]) == 0
+    with DuckDBWarehouse(home / "warehouse.duckdb") as w:
+        for table in ("fct_searches", "fct_bookings", "dim_users"):
+            assert w.fetch_all(f"select count(*) from marts.{table} where user_id = ?", [user_id]) == [(0,)]
+        assert w.fetch_all(searches)[0][0] == before - n

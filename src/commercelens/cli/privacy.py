@@ -10,8 +10,9 @@ from commercelens.cli.console import console, warn
 from commercelens.cli.context import state
 from commercelens.config import resolve_pii_key
 from commercelens.errors import UserError
-from commercelens.privacy.erase import erase_subject
+from commercelens.privacy.erase import AGGREGATES_TO_REBUILD, erase_subject
 from commercelens.warehouse import open_warehouse
+from commercelens.warehouse.dbt import run_dbt
 
 privacy_app = typer.Typer(help="Data-subject rights: erasure.", no_args_is_help=True)
 
@@ -24,6 +25,7 @@ def erase_command(
     domain: Annotated[
         str, typer.Option(help="rail (user_id), shop (visitorid), payments (client id)")
     ] = "rail",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the domain's marts afterwards (aggregates).")] = True,
 ) -> None:
     """Delete a subject's rows from every table that holds them; log it without the identifier."""
     if domain not in ("rail", "shop", "payments"):
@@ -34,9 +36,13 @@ def erase_command(
         warn(key_warning)
     with open_warehouse(settings) as warehouse:
         result = erase_subject(warehouse, domain, key, user_id=user_id, email=email)  # type: ignore[arg-type]
+        built = any(t.startswith("marts.") for t in warehouse.tables(["marts"]))
     if result.subjects_found == 0 and result.rows_deleted == 0:
         warn("no rows held this subject; the erasure request is still recorded")
     console.print(
         f"Erased {result.rows_deleted:,} rows from {result.tables_touched} tables "
         f"(erasure {result.erasure_id}, recorded in ops.erasures)."
     )
+    if built and rebuild:
+        run_dbt(settings, "build", select=AGGREGATES_TO_REBUILD[domain])
+        console.print(f"Rebuilt the {domain} marts, so no aggregate still counts the subject.")

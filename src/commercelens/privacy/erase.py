@@ -33,13 +33,34 @@ class SubjectTable:
     via: tuple[str, str, str] | None = None  # (parent table, parent key, parent subject column)
 
 
-# Tables that hold a subject only through another table; erased before the tables they go through.
+# Tables beyond raw that hold a subject row by row: those reached through another table (erased
+# before it), and the warehouse's row-level tables. Aggregates (rpt_*, daily and route tables,
+# metric statistics) hold no row per subject; `privacy erase` rebuilds them with dbt afterwards.
 EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
+    "rail": tuple(
+        SubjectTable(f"marts.{name}", "user_id")
+        for name in ("fct_bookings", "fct_searches", "fct_experiment_assignments", "dim_users")
+    ),
+    "shop": (
+        SubjectTable("intermediate.int_events_sessionised", "visitor_id"),
+        SubjectTable("marts.fct_sessions", "visitor_id"),
+        SubjectTable("marts.dim_visitors", "visitor_id"),
+    ),
     "payments": (
         SubjectTable(
             "raw.payments__fraud_labels", "transaction_id", ("raw.payments__transactions", "id", "client_id")
         ),
+        *(
+            SubjectTable(f"marts.{name}", "client_id")
+            for name in ("fct_transactions", "dim_cards", "dim_clients")
+        ),
     ),
+}
+# dbt selectors of the models that aggregate a domain's subjects, rebuilt after an erasure.
+AGGREGATES_TO_REBUILD: dict[str, str] = {
+    "rail": "path:models/marts/rail path:models/marts/experiments",
+    "shop": "path:models/marts/shop",
+    "payments": "path:models/marts/payments",
 }
 
 

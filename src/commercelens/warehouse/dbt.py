@@ -98,7 +98,9 @@ def run_dbt(
         "--quiet",
     ]  # fmt: skip
     if select:
-        args += ["--select", select]
+        # Only tests whose every parent is selected: a subset build must not run (and error on)
+        # a relationship test towards a model that was not built.
+        args += ["--select", select, "--indirect-selection", "cautious"]
     args += extra or []
     callbacks = [_progress_callback(progress)] if progress else []
     result = dbtRunner(callbacks=callbacks).invoke(args)
@@ -143,11 +145,13 @@ def _outcomes(results: Any) -> list[NodeOutcome]:
 def _raise_for(result: Any, transform: TransformResult) -> None:
     if result.exception is not None:
         raise UserError(f"dbt could not run: {str(result.exception).splitlines()[0]}")
-    failed_tests = [o for o in transform.failed if o.kind in ("test", "unit_test")]
-    broken = [o for o in transform.failed if o.kind not in ("test", "unit_test")]
+    tests = ("test", "unit_test")
+    failed_tests = [o for o in transform.failed if o.kind in tests and o.status == "fail"]
+    broken = [o for o in transform.failed if o.kind not in tests or o.status == "error"]
     if broken:
         first = broken[0]
-        raise CommerceLensError(f"dbt {first.kind} {first.name} failed: {first.message.splitlines()[0]}")
+        message = first.message.splitlines()[0] if first.message else "see the dbt log"
+        raise CommerceLensError(f"dbt {first.kind} {first.name} could not run: {message}")
     if failed_tests:
         names = ", ".join(f"{o.name} ({o.failures} failing rows)" for o in failed_tests[:5])
         raise DataQualityError(f"{len(failed_tests)} data tests failed: {names}")
