@@ -29,6 +29,8 @@ test-fast: install
 bench: install
 	cd benchmarks && ../$(BIN)/python ingest_full.py
 	cd benchmarks && ../$(BIN)/python demo_wall.py
+	cd benchmarks && ../$(BIN)/python transform_full.py
+	cd benchmarks && ../$(BIN)/python sessionise.py
 
 lint: install
 	$(BIN)/ruff check .
