@@ -77,7 +77,7 @@ def write_profiles(settings: Settings) -> Path:
 
 def run_dbt(
     settings: Settings,
-    command: str = "build",
+    command: str | list[str] = "build",
     select: str | None = None,
     extra: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -89,7 +89,7 @@ def run_dbt(
     pg = settings.postgres_dsn.get_secret_value()
     os.environ[_PASSWORD_ENV] = _password(pg)
     args = [
-        command,
+        *([command] if isinstance(command, str) else command),
         "--project-dir", str(PROJECT_DIR),
         "--profiles-dir", str(folder),
         "--target-path", str(folder / "target"),
