@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,22 +50,28 @@ def warehouse() -> Iterator[DuckDBWarehouse]:
     w.close()
 
 
-@pytest.fixture
-def postgres_dsn() -> Iterator[str]:
-    """A throw-away database on the local PostgreSQL server."""
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new database on the local PostgreSQL server, dropped afterwards; yields its DSN."""
     psycopg = pytest.importorskip("psycopg")
-    name = f"commercelens_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         require_server("PostgreSQL", str(exc).strip())
     admin.execute(f"create database {name}")
-    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
+        yield POSTGRES_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
     finally:
         admin.execute(f"drop database if exists {name} with (force)")
         admin.close()
+
+
+@pytest.fixture
+def postgres_dsn() -> Iterator[str]:
+    """A throw-away database on the local PostgreSQL server."""
+    with throwaway_database("commercelens_test") as dsn:
+        yield dsn
 
 
 def write_csv(directory: Path, name: str, text: str) -> Path:
@@ -113,16 +120,5 @@ def built_duckdb(tmp_path_factory):
 @pytest.fixture(scope="session")
 def built_postgres(tmp_path_factory, built_duckdb):
     """The same data built on the local PostgreSQL server (a throw-away database)."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"commercelens_built_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        require_server("PostgreSQL", str(exc).strip())
-    admin.execute(f"create database {name}")
-    dsn = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with throwaway_database("commercelens_built") as dsn:
         yield _build_warehouse(tmp_path_factory.getbasetemp() / "built", "postgres", dsn)
-    finally:
-        admin.execute(f"drop database if exists {name} with (force)")
-        admin.close()

@@ -11,6 +11,8 @@ import pytest
 
 from commercelens.warehouse import open_warehouse
 from commercelens.warehouse.base import Warehouse
+from tests.integration.cross_target import as_decimal as _as_decimal
+from tests.integration.cross_target import assert_same_on_both_targets
 
 PAYMENTS_MARTS = (
     "fct_transactions",
@@ -30,10 +32,6 @@ def warehouse_built(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     settings, _, _ = request.getfixturevalue(request.param)
     with open_warehouse(settings) as w:
         yield w
-
-
-def _as_decimal(value: object) -> Decimal:
-    return Decimal(0) if value is None else Decimal(str(value))
 
 
 # --- (1) the Vampire Index against raw ----------------------------------------------------------
@@ -181,47 +179,11 @@ def test_executive_monthly_revenue_growth_and_glitches_equal_raw(warehouse_built
 # --- (4) DuckDB and PostgreSQL agree -----------------------------------------------------------
 
 
-def _profile_sql(columns: list[tuple[str, str]], table: str) -> tuple[str, list[str]]:
-    """One portable query: the row count, then per column sums, trues, extremes or distincts."""
-    parts, kinds = ["count(*)"], ["exact"]
-    for name, data_type in columns:
-        kind = data_type.upper()
-        if kind.startswith(("DECIMAL", "NUMERIC", "BIGINT", "INTEGER", "HUGEINT")):
-            parts.append(f"sum({name})")
-            kinds.append("exact")
-        elif kind in ("DOUBLE", "FLOAT", "REAL"):
-            parts.append(f"sum({name})")
-            kinds.append("float")
-        elif kind == "BOOLEAN":
-            parts += [f"count(case when {name} then 1 end)", f"count({name})"]
-            kinds += ["exact", "exact"]
-        elif kind in ("DATE", "TIMESTAMP"):
-            parts += [f"min({name})", f"max({name})", f"count(distinct {name})"]
-            kinds += ["same", "same", "exact"]
-        else:  # strings: min/max would depend on PostgreSQL's collation, lengths do not
-            parts += [f"count(distinct {name})", f"sum(length({name}))"]
-            kinds += ["exact", "exact"]
-    return f"select {', '.join(parts)} from {table}", kinds
-
-
 @pytest.mark.parametrize("mart", PAYMENTS_MARTS)
 def test_payments_mart_has_identical_counts_and_sums_on_duckdb_and_postgres(
     mart: str, built_duckdb, built_postgres
 ) -> None:
-    table = f"marts.{mart}"
-    with open_warehouse(built_duckdb[0]) as duck:
-        sql, kinds = _profile_sql(duck.columns(table), table)
-        on_duckdb = duck.fetch_all(sql)[0]
-    with open_warehouse(built_postgres[0]) as pg:
-        on_postgres = pg.fetch_all(sql)[0]
-    assert on_duckdb[0] > 0
-    for kind, left, right in zip(kinds, on_duckdb, on_postgres, strict=True):
-        if kind == "float":
-            assert left == pytest.approx(right, rel=1e-12)
-        elif kind == "exact":
-            assert _as_decimal(left) == _as_decimal(right)
-        else:
-            assert left == right
+    assert_same_on_both_targets(f"marts.{mart}", built_duckdb, built_postgres)
 
 
 _CANONICAL_TYPES = {

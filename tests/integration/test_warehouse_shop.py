@@ -3,7 +3,6 @@ incremental run after appending events equals a full refresh, DuckDB and Postgre
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ from commercelens.ingest.loader import ingest_source
 from commercelens.warehouse import open_warehouse
 from commercelens.warehouse.dbt import TransformResult, run_dbt
 from tests.conftest import PII_KEY
+from tests.integration.cross_target import assert_same_on_both_targets
 
 SHOP_MODELS = "path:models/staging/shop path:models/intermediate/shop path:models/marts/shop"
 SHOP_MARTS = ("fct_sessions", "fct_funnel_daily", "dim_visitors", "dim_items", "dim_categories")
@@ -232,33 +232,6 @@ def test_erased_visitor_leaves_the_incremental_table_on_the_next_run(tmp_path: P
 # --- (3) DuckDB and PostgreSQL agree ----------------------------------------------------------
 
 
-def _as_decimal(value: object) -> Decimal:
-    return Decimal(0) if value is None else Decimal(str(value))
-
-
-def _profile_sql(columns: list[tuple[str, str]], table: str) -> tuple[str, list[str]]:
-    """One portable query: the row count, then per column sums, trues, extremes or distincts."""
-    parts, kinds = ["count(*)"], ["exact"]
-    for name, data_type in columns:
-        kind = data_type.upper()
-        if kind.startswith(("DECIMAL", "NUMERIC", "BIGINT", "INTEGER", "HUGEINT")):
-            parts += [f"sum({name})", f"count({name})"]
-            kinds += ["exact", "exact"]
-        elif kind in ("DOUBLE", "FLOAT", "REAL"):
-            parts += [f"sum({name})", f"count({name})"]
-            kinds += ["float", "exact"]
-        elif kind == "BOOLEAN":
-            parts += [f"count(case when {name} then 1 end)", f"count({name})"]
-            kinds += ["exact", "exact"]
-        elif kind in ("DATE", "TIMESTAMP"):
-            parts += [f"min({name})", f"max({name})", f"count(distinct {name})"]
-            kinds += ["same", "same", "exact"]
-        else:  # strings: min/max would depend on PostgreSQL's collation, lengths do not
-            parts += [f"count(distinct {name})", f"sum(length({name}))"]
-            kinds += ["exact", "exact"]
-    return f"select {', '.join(parts)} from {table}", kinds
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "table", [*(f"marts.{m}" for m in SHOP_MARTS), "intermediate.int_events_sessionised"]
@@ -266,16 +239,4 @@ def _profile_sql(columns: list[tuple[str, str]], table: str) -> tuple[str, list[
 def test_shop_table_has_identical_counts_and_sums_on_duckdb_and_postgres(
     table: str, built_duckdb, built_postgres
 ) -> None:
-    with open_warehouse(built_duckdb[0]) as duck:
-        sql, kinds = _profile_sql(duck.columns(table), table)
-        on_duckdb = duck.fetch_all(sql)[0]
-    with open_warehouse(built_postgres[0]) as pg:
-        on_postgres = pg.fetch_all(sql)[0]
-    assert on_duckdb[0] > 0
-    for kind, left, right in zip(kinds, on_duckdb, on_postgres, strict=True):
-        if kind == "float":  # a double on DuckDB may be a numeric on PostgreSQL
-            assert float(left) == pytest.approx(float(right), rel=1e-9)
-        elif kind == "exact":
-            assert _as_decimal(left) == _as_decimal(right)
-        else:
-            assert left == right
+    assert_same_on_both_targets(table, built_duckdb, built_postgres)
