@@ -38,8 +38,16 @@ class SubjectTable:
 # metric statistics) hold no row per subject; `privacy erase` rebuilds them with dbt afterwards.
 EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
     "rail": tuple(
-        SubjectTable(f"marts.{name}", "user_id")
-        for name in ("fct_bookings", "fct_searches", "fct_experiment_assignments", "dim_users")
+        SubjectTable(table, "user_id")
+        for table in (
+            "intermediate.int_searches_joined_to_bookings",
+            "intermediate.int_experiment_assignments_deduplicated",
+            "intermediate.int_experiment_users_measured",
+            "marts.fct_bookings",
+            "marts.fct_searches",
+            "marts.fct_experiment_assignments",
+            "marts.dim_users",
+        )
     ),
     "shop": (
         SubjectTable("intermediate.int_events_sessionised", "visitor_id"),
@@ -56,11 +64,12 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
         ),
     ),
 }
-# dbt selectors of the models that aggregate a domain's subjects, rebuilt after an erasure.
+# dbt selectors of a domain's marts and everything upstream (intermediate tables included),
+# rebuilt after an erasure so that no aggregate still counts the subject.
 AGGREGATES_TO_REBUILD: dict[str, str] = {
-    "rail": "path:models/marts/rail path:models/marts/experiments",
-    "shop": "path:models/marts/shop",
-    "payments": "path:models/marts/payments",
+    "rail": "+path:models/marts/rail +path:models/marts/experiments",
+    "shop": "+path:models/marts/shop",
+    "payments": "+path:models/marts/payments",
 }
 
 
