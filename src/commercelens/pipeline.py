@@ -52,5 +52,7 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
             reports.append(ingest_source(warehouse, domain, data_dir / domain, key, progress=progress))
         location = warehouse.location
     progress("dbt build")
-    transform = run_dbt(settings, "build", progress=progress)
+    # New data (another scale or seed) may remove events older than the incremental window.
+    extra = ["--full-refresh"] if generated else []
+    transform = run_dbt(settings, "build", extra=extra, progress=progress)
     return DemoResult(data_dir, generated, reports, location, transform)

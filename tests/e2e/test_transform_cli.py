@@ -45,3 +45,26 @@ def test_erase_reaches_the_marts_and_their_aggregates(monkeypatch, tmp_path):
         for table in ("fct_searches", "fct_bookings", "dim_users"):
             assert w.fetch_all(f"select count(*) from marts.{table} where user_id = ?", [user_id]) == [(0,)]
         assert w.fetch_all(searches)[0][0] == before - n
+
+
+def test_erase_of_a_payments_client_works_on_a_built_duckdb_warehouse(monkeypatch, tmp_path):
+    # dim_cards -> dim_clients must not be an enforced DuckDB foreign key: DuckDB refuses to
+    # delete a parent row after its child rows in one transaction (duckdb#13819).
+    home = tmp_path / "home"
+    monkeypatch.setenv("COMMERCELENS_HOME", str(home))
+    monkeypatch.setenv("COMMERCELENS_PII_KEY", "transform-test-key-0123456789")
+    assert run(["generate", "payments", "--out", str(tmp_path / "payments"), "--rows", "3000"]) == 0
+    assert run(["ingest", "payments", "--path", str(tmp_path / "payments")]) == 0
+    assert run(["transform", "--select", "+path:models/marts/payments"]) == 0
+    with DuckDBWarehouse(home / "warehouse.duckdb") as w:
+        client = w.fetch_all("select client_id from marts.dim_cards limit 1")[0][0]
+    assert run(["privacy", "erase", "--domain", "payments", "--user-id", str(client)]) == 0
+    with DuckDBWarehouse(home / "warehouse.duckdb") as w:
+        for table in (
+            "marts.dim_clients",
+            "marts.dim_cards",
+            "marts.fct_transactions",
+            "raw.payments__transactions",
+        ):
+            column = "id" if table.startswith("raw.payments__users") else "client_id"
+            assert w.fetch_all(f"select count(*) from {table} where {column} = ?", [client]) == [(0,)]

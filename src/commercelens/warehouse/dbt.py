@@ -20,7 +20,8 @@ from commercelens.errors import CommerceLensError, DataQualityError, UserError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 PROFILE = "commercelens"
-_PASSWORD_ENV = "COMMERCELENS_DBT_POSTGRES_PASSWORD"
+# dbt masks variables named DBT_ENV_SECRET_* in its logs and errors.
+_PASSWORD_ENV = "DBT_ENV_SECRET_COMMERCELENS_POSTGRES_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -51,23 +52,21 @@ def dbt_state_dir(settings: Settings) -> Path:
 
 
 def write_profiles(settings: Settings) -> Path:
-    """Write profiles.yml for both targets from Settings; return its folder."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    pg = conninfo_to_dict(settings.postgres_dsn.get_secret_value())
-    outputs: dict[str, Any] = {
-        "duckdb": {"type": "duckdb", "path": str(settings.duckdb_path.resolve()), "threads": 2},
-        "postgres": {
+    """Write profiles.yml (DuckDB always, PostgreSQL when it is the target); return its folder."""
+    duckdb_path = str(settings.duckdb_path.resolve())
+    outputs: dict[str, Any] = {"duckdb": {"type": "duckdb", "path": duckdb_path, "threads": 2}}
+    if settings.target == "postgres":
+        pg = _dsn_parts(settings.postgres_dsn.get_secret_value())
+        outputs["postgres"] = {
             "type": "postgres",
             "host": pg.get("host", "127.0.0.1"),
-            "port": int(pg.get("port", 5432)),
+            "port": pg.get("port", 5432),
             "user": pg.get("user", "postgres"),
             "password": "{{ env_var('" + _PASSWORD_ENV + "', '') }}",
             "dbname": pg.get("dbname", "commercelens"),
             "schema": "public",
             "threads": 2,
-        },
-    }
+        }
     folder = dbt_state_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     profile = {PROFILE: {"target": settings.target, "outputs": outputs}}
@@ -103,7 +102,10 @@ def run_dbt(
         args += ["--select", select, "--indirect-selection", "cautious"]
     args += extra or []
     callbacks = [_progress_callback(progress)] if progress else []
-    result = dbtRunner(callbacks=callbacks).invoke(args)
+    try:
+        result = dbtRunner(callbacks=callbacks).invoke(args)
+    finally:
+        os.environ.pop(_PASSWORD_ENV, None)  # not left for child processes
     outcomes = _outcomes(result.result)
     transform = TransformResult(settings.target, outcomes)
     _raise_for(result, transform)
@@ -117,6 +119,18 @@ def _progress_callback(progress: Callable[[str], None]) -> Callable[[Any], None]
             progress(f"{node.resource_type} {node.node_name}: {node.node_status}")
 
     return on_event
+
+
+def _dsn_parts(dsn: str) -> dict[str, Any]:
+    """libpq DSN (URL or key=value) as dbt-postgres profile fields; one host and port only."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts: dict[str, Any] = dict(conninfo_to_dict(dsn))
+    try:
+        parts["port"] = int(parts.get("port", 5432))
+    except ValueError:
+        raise UserError(f"PostgreSQL DSN: dbt needs a single port, got {parts['port']!r}") from None
+    return parts
 
 
 def _password(dsn: str) -> str:
