@@ -133,7 +133,17 @@ def erase_subject(
                 now,
             ],
         )
+    _compact(warehouse, sorted(touched))
     return result
+
+
+def _compact(warehouse: Warehouse, tables: list[str]) -> None:
+    """Let the deleted rows go physically: DuckDB's WAL and PostgreSQL's dead tuples still hold them."""
+    if warehouse.target == "duckdb":
+        warehouse.execute("checkpoint")
+    else:
+        for table in tables:
+            warehouse.execute(f"vacuum {table}")
 
 
 def _subject_ids(
