@@ -25,7 +25,7 @@ def pseudonymise(value: str, key: bytes) -> str:
     Examples
     --------
     >>> pseudonymise("a@example.com", b"k" * 16)[:12]
-    'c0c97aa4ffd7'
+    'af538e6ff80f'
     """
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
