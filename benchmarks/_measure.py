@@ -44,6 +44,19 @@ def run_child(label: str, code: str, env: dict[str, str] | None = None) -> Measu
     return Measured(label, seconds, last["peak_rss_mb"], last["result"])
 
 
+def generate_in_child(domain: str, out, rows: int) -> Measured:
+    """`generate(domain)` with seed 42 in a fresh interpreter (wall time, peak RSS, files)."""
+    return run_child(
+        f"generate {domain}",
+        f"""
+        from pathlib import Path
+        from commercelens.generate import generate
+        d = generate({domain!r}, Path({str(out)!r}), rows={rows}, seed=42)
+        result = {{"files": d.files}}
+        """,
+    )
+
+
 def machine() -> str:
     cpu = "unknown cpu"
     try:

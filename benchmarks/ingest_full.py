@@ -18,22 +18,10 @@ import shutil
 from pathlib import Path
 
 import psycopg
-from _measure import machine, run_child, today
+from _measure import generate_in_child, machine, run_child, today
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "commercelens_bench"
-
-
-def generate_step(out: Path, rows: int):
-    return run_child(
-        "generate payments",
-        f"""
-        from pathlib import Path
-        from commercelens.generate import generate
-        d = generate("payments", Path({str(out)!r}), rows={rows}, seed=42)
-        result = {{"files": d.files}}
-        """,
-    )
 
 
 def ingest_step(label: str, data: Path, db: Path | None = None, dsn: str | None = None):
@@ -102,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     full = args.dir / f"payments-{args.rows}"
     shutil.rmtree(full, ignore_errors=True)
-    gen = generate_step(full, args.rows)
+    gen = generate_in_child("payments", full, args.rows)
     ing = ingest_step("ingest payments (DuckDB)", full, db=args.dir / "full.duckdb")
     txn_rows, _, txn_seconds = ing.result["transactions_data.csv"]
     subset = baseline_subset(full, args.dir / f"payments-{args.baseline_rows}", args.baseline_rows)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _measure import machine, run_child, today
+from _measure import generate_in_child, machine, run_child, today
 
 GAP_MS = 1_800_000
 TYPE_RANK = {"view": 1, "addtocart": 2, "transaction": 3}
@@ -137,18 +137,6 @@ events = con.sql("select timestamp, visitorid, event, itemid, transactionid from
 con.close()
 load_seconds = time.perf_counter() - t0
 """
-
-
-def generate_step(out: Path, rows: int):
-    return run_child(
-        "generate shop",
-        f"""
-        from pathlib import Path
-        from commercelens.generate import generate
-        d = generate("shop", Path({str(out)!r}), rows={rows}, seed=42)
-        result = {{"files": d.files}}
-        """,
-    )
 
 
 def ingest_step(data: Path, home: Path):
@@ -299,7 +287,7 @@ def main() -> None:
     data, home = args.dir / f"shop-{args.rows}", args.dir / f"shop-{args.rows}-home"
     shutil.rmtree(data, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
-    gen = generate_step(data, args.rows)
+    gen = generate_in_child("shop", data, args.rows)
     ing = ingest_step(data, home)
     db = home / "warehouse.duckdb"
     sql_out, vec_out, app_out = (args.dir / f"sessions_{k}.parquet" for k in ("sql", "pandas", "apply"))
