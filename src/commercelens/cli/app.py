@@ -16,6 +16,7 @@ from commercelens import __version__
 from commercelens.cli.console import err_console
 from commercelens.cli.context import CliState
 from commercelens.cli.demo import demo_command
+from commercelens.cli.experiment import experiment_app
 from commercelens.cli.generate import generate_command
 from commercelens.cli.ingest import ingest_command
 from commercelens.cli.privacy import privacy_app
@@ -56,6 +57,7 @@ app.command("status")(status_command)
 app.command("transform")(transform_command)
 app.command("demo")(demo_command)
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(experiment_app, name="experiment")
 
 
 def run(argv: list[str] | None = None) -> int:
