@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scipy import optimize
+
 from commercelens.stats.bayesian import Stats, effect_moments
 from commercelens.stats.types import Difference, Status
 
@@ -95,3 +97,29 @@ def confidence_sequence(
         significant=low > 0.0 or high < 0.0,
         status="ok",
     )
+
+
+def always_valid_p_value(estimate: float, variance: float, n: int, tuning: float = 5000.0) -> float:
+    """Smallest alpha whose confidence sequence (same tuning) excludes zero; 1 if none does.
+
+    The sequence half-width falls as alpha grows, so the p-value is found by bisection. It is
+    valid at any stopping time, like the sequence it inverts.
+
+    Examples
+    --------
+    >>> p = always_valid_p_value(0.02, 2.5e-5, 20_000)
+    >>> round(p, 6), abs(half_width(2.5e-5, 20_000, p, 5000.0) - 0.02) < 1e-9
+    (0.002929, True)
+    """
+    if variance <= 0 or n <= 0 or estimate == 0:
+        return 1.0
+
+    def gap(log_alpha: float) -> float:  # solved in log(alpha): tiny p-values keep their precision
+        return half_width(variance, n, math.exp(log_alpha), tuning) - abs(estimate)
+
+    low, high = math.log(1e-300), math.log(0.999)
+    if gap(high) > 0:
+        return 1.0
+    if gap(low) < 0:
+        return 1e-300
+    return math.exp(optimize.brentq(gap, low, high, xtol=1e-12))
