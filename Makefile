@@ -31,6 +31,7 @@ bench: install
 	cd benchmarks && ../$(BIN)/python demo_wall.py
 	cd benchmarks && ../$(BIN)/python transform_full.py
 	cd benchmarks && ../$(BIN)/python sessionise.py
+	cd benchmarks && ../$(BIN)/python aa_simulation.py
 
 lint: install
 	$(BIN)/ruff check .
