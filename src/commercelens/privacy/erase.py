@@ -43,9 +43,11 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
             "intermediate.int_searches_joined_to_bookings",
             "intermediate.int_experiment_assignments_deduplicated",
             "intermediate.int_experiment_users_measured",
+            "intermediate.int_searches_with_user_history",
             "marts.fct_bookings",
             "marts.fct_searches",
             "marts.fct_experiment_assignments",
+            "marts.fct_experiment_searches",
             "marts.dim_users",
         )
     ),

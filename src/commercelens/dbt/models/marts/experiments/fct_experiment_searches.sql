@@ -1,0 +1,84 @@
+{#- The unit of the uplift models: one row per search an analysed unit made after assignment,
+    with features the treatment cannot have changed (the search itself at its undiscounted quoted
+    price, the user's attributes, the user's searches so far, bookings made before assignment)
+    and the search's outcome. Bookings after assignment are left out on purpose: the discount
+    raises them, and a feature moved by the treatment biases an uplift model. -#}
+with
+
+int_experiment_assignments_deduplicated as (
+    select * from {{ ref('int_experiment_assignments_deduplicated') }}
+),
+
+int_searches_joined_to_bookings as (
+    select * from {{ ref('int_searches_joined_to_bookings') }}
+),
+
+int_searches_with_user_history as (
+    select * from {{ ref('int_searches_with_user_history') }}
+),
+
+stg_rail__users as (
+    select * from {{ ref('stg_rail__users') }}
+),
+
+analysed_units as (
+    select
+        experiment_id,
+        user_id,
+        variation,
+        first_assigned_at
+    from int_experiment_assignments_deduplicated
+    where not is_multiple_variations
+),
+
+bookings_before_assignment as (
+    select
+        analysed_units.experiment_id,
+        analysed_units.user_id,
+        count(*) as successful_bookings_before_assignment
+    from analysed_units
+    inner join int_searches_joined_to_bookings
+        on analysed_units.user_id = int_searches_joined_to_bookings.user_id
+        and int_searches_joined_to_bookings.successful_booked_at < analysed_units.first_assigned_at
+    group by analysed_units.experiment_id, analysed_units.user_id
+),
+
+final as (
+    select
+        analysed_units.experiment_id,
+        analysed_units.variation,
+        analysed_units.user_id,
+        int_searches_joined_to_bookings.search_id,
+        int_searches_joined_to_bookings.searched_at,
+        cast(extract(hour from int_searches_joined_to_bookings.searched_at) as integer) as search_hour,
+        cast(extract(isodow from int_searches_joined_to_bookings.searched_at) as integer) as search_weekday,
+        int_searches_joined_to_bookings.route,
+        cast(
+            int_searches_joined_to_bookings.departure_date
+            - cast(int_searches_joined_to_bookings.searched_at as date) as integer
+        ) as lead_time_days,
+        int_searches_joined_to_bookings.passenger_count,
+        int_searches_joined_to_bookings.quoted_price_eur,
+        stg_rail__users.subscription_type,
+        stg_rail__users.age,
+        stg_rail__users.device_os,
+        int_searches_with_user_history.searches_before,
+        coalesce(bookings_before_assignment.successful_bookings_before_assignment, 0)
+            as successful_bookings_before_assignment,
+        int_searches_joined_to_bookings.has_successful_booking as is_converted,
+        cast(coalesce(int_searches_joined_to_bookings.successful_booking_amount_eur, 0) as decimal(14, 2))
+            as revenue_eur
+    from analysed_units
+    inner join int_searches_joined_to_bookings
+        on analysed_units.user_id = int_searches_joined_to_bookings.user_id
+        and int_searches_joined_to_bookings.searched_at >= analysed_units.first_assigned_at
+    inner join int_searches_with_user_history
+        on int_searches_joined_to_bookings.search_id = int_searches_with_user_history.search_id
+    left join bookings_before_assignment
+        on analysed_units.experiment_id = bookings_before_assignment.experiment_id
+        and analysed_units.user_id = bookings_before_assignment.user_id
+    left join stg_rail__users
+        on analysed_units.user_id = stg_rail__users.user_id
+)
+
+select * from final
