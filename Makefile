@@ -32,6 +32,7 @@ bench: install
 	cd benchmarks && ../$(BIN)/python transform_full.py
 	cd benchmarks && ../$(BIN)/python sessionise.py
 	cd benchmarks && ../$(BIN)/python aa_simulation.py
+	cd benchmarks && ../$(BIN)/python uplift.py
 
 lint: install
 	$(BIN)/ruff check .

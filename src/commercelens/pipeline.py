@@ -1,4 +1,5 @@
-"""The end-to-end job behind `commercelens demo`: generate, ingest every domain, build the warehouse."""
+"""The end-to-end job behind `commercelens demo`: generate, ingest every domain, build the warehouse,
+then tell RailFlow's experiment story: the power analysis, the readout, the ROI and who to target."""
 
 from __future__ import annotations
 
@@ -9,14 +10,36 @@ from pathlib import Path
 
 from commercelens import __version__
 from commercelens.config import Settings
+from commercelens.experiments.discount import discount_roi
+from commercelens.experiments.readout import Readout, analyze
+from commercelens.experiments.sources import warehouse_metric_stats
 from commercelens.generate import DOMAINS, generate
 from commercelens.generate.common import Scale
+from commercelens.generate.rail import EXPERIMENT_ID
 from commercelens.ingest.loader import IngestReport, ingest_source
+from commercelens.stats.power import PowerResult, proportion_config, sample_size
+from commercelens.stats.roi import RoiResult
+from commercelens.uplift.data import RAIL_DISCOUNT_SHARE, rail_experiment, uplift_dir
+from commercelens.uplift.evaluation import Economics, UpliftBundle, fit, save_with_outputs
 from commercelens.warehouse import open_warehouse
 from commercelens.warehouse.dbt import TransformResult, run_dbt
 
 GENERATION_MARKER = ".generated.json"
 DEMO_SEED = 42
+
+
+# RailFlow's planned test, the explicit inputs of the demo's power analysis: detect a rise in
+# conversion from 12% to 12.5% (two-sided, alpha 5%, power 80%); REFERENCE.md: ~67,493 per arm.
+PLANNED_BASELINE, PLANNED_MDE = 0.12, 0.005
+
+
+@dataclass(frozen=True)
+class ExperimentStory:
+    power: PowerResult
+    readout: Readout
+    roi: RoiResult
+    uplift: UpliftBundle
+    uplift_files: dict[str, Path]
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,22 @@ class DemoResult:
     reports: list[IngestReport]
     warehouse_location: str
     transform: TransformResult
+    story: ExperimentStory
+
+
+def experiment_story(settings: Settings, progress: Callable[[str], None]) -> ExperimentStory:
+    """Power from explicit inputs, the readout of discount_5pct, its ROI, the uplift targeting list."""
+    power = sample_size(proportion_config(PLANNED_BASELINE, PLANNED_MDE, relative=False))
+    progress("experiment readout")
+    with open_warehouse(settings) as warehouse:
+        readout = analyze(EXPERIMENT_ID, warehouse_metric_stats(warehouse, EXPERIMENT_ID))
+        progress("uplift model")
+        units = rail_experiment(warehouse, EXPERIMENT_ID, truth_dir=settings.data_dir / "rail" / "_truth")
+    revenue = next(r for r in readout.results if r.metric == "revenue_per_user")
+    roi = discount_roi(revenue, RAIL_DISCOUNT_SHARE)
+    bundle = fit(units, "x", economics=Economics(cost_share=RAIL_DISCOUNT_SHARE))
+    files = save_with_outputs(bundle, units, uplift_dir(settings.home))
+    return ExperimentStory(power, readout, roi, bundle, files)
 
 
 def ensure_generated(data_dir: Path, scale: Scale, seed: int, progress: Callable[[str], None]) -> bool:
@@ -55,4 +94,5 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
     # New data (another scale or seed) may remove events older than the incremental window.
     extra = ["--full-refresh"] if generated else []
     transform = run_dbt(settings, "build", extra=extra, progress=progress)
-    return DemoResult(data_dir, generated, reports, location, transform)
+    story = experiment_story(settings, progress)
+    return DemoResult(data_dir, generated, reports, location, transform, story)

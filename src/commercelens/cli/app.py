@@ -22,6 +22,7 @@ from commercelens.cli.ingest import ingest_command
 from commercelens.cli.privacy import privacy_app
 from commercelens.cli.status import status_command
 from commercelens.cli.transform import transform_command
+from commercelens.cli.uplift import uplift_app
 from commercelens.errors import CommerceLensError
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ app.command("transform")(transform_command)
 app.command("demo")(demo_command)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(uplift_app, name="uplift")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -8,11 +8,13 @@ import typer
 
 from commercelens.cli.console import console, ingest_table, progress_bar, warn
 from commercelens.cli.context import state
+from commercelens.cli.experiment import print_readout
 from commercelens.cli.ingest import report_quarantine
 from commercelens.cli.transform import summary_table
+from commercelens.cli.uplift import uplift_table
 from commercelens.config import DEMO_KEY_FILE, resolve_pii_key
 from commercelens.errors import UserError
-from commercelens.pipeline import run_demo
+from commercelens.pipeline import PLANNED_BASELINE, PLANNED_MDE, ExperimentStory, run_demo
 
 
 def demo_command(
@@ -37,6 +39,7 @@ def demo_command(
     console.print(ingest_table(result.reports, title=f"Demo ({scale}): rows per entity"))
     report_quarantine(result.reports)
     console.print(summary_table(result.transform))
+    print_story(result.story)
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
@@ -51,3 +54,25 @@ def demo_command(
     show = f"duckdb.connect('{settings.duckdb_path}', read_only=True).sql('{manifest}').show()"
     console.print(f'  python -c "import duckdb; {show}"')
     console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")
+    console.print(f"  commercelens --workdir {home} experiment analyze discount_5pct --engine bayesian")
+    console.print(f"  commercelens --workdir {home} uplift evaluate")
+
+
+def print_story(story: ExperimentStory) -> None:
+    """RailFlow's experiment, in the order a team lives it: plan, read out, cost, target."""
+    power = story.power
+    console.rule("The discount_5pct experiment")
+    console.print(
+        f"Plan (explicit inputs): detect conversion {PLANNED_BASELINE:.1%} -> "
+        f"{PLANNED_BASELINE + PLANNED_MDE:.1%} at alpha 5%, power 80%: "
+        f"{power.n_per_variation:,} users per arm ({power.n_total:,} in all)"
+    )
+    print_readout(story.readout)
+    roi = story.roi
+    console.print(
+        f"ROI over {story.readout.units[1]:,} treated users: incremental net revenue EUR {roi.net:,.0f} "
+        f"(95% CI {roi.ci_low:,.0f} to {roi.ci_high:,.0f}) for EUR {roi.cost:,.0f} of discount given; "
+        f"P(ROI > 0) = {roi.probability_positive:.1%}"
+    )
+    console.print(uplift_table(story.uplift.report))
+    console.print(f"Targeting list (ranked by expected profit): {story.uplift_files['targeting_list']}")

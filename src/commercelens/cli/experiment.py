@@ -190,6 +190,10 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
 
+def _p(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2g}"
+
+
 def print_readout(readout: Readout) -> None:
     """The readout as a Rich table: SRM first, then one row per metric x variation."""
     units = ", ".join(f"{v} {n:,}" for v, n in zip(readout.variations, readout.units, strict=True))
@@ -226,7 +230,7 @@ def print_readout(readout: Readout) -> None:
             _num(r.absolute_lift),
             _pct(r.relative_lift),
             interval,
-            *(() if bayesian else (_num(r.p_value), _num(r.adjusted_p_value))),
+            *(() if bayesian else (_p(r.p_value), _p(r.adjusted_p_value))),
             f"{r.chance_to_win:.1%}",
             flag,
         )

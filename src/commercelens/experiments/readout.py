@@ -63,6 +63,7 @@ class MetricResult:
     relative_lift: float | None
     ci_low: float
     ci_high: float
+    se: float | None  # of the estimate (posterior sd for bayesian; none for the sequence)
     p_value: float | None
     adjusted_p_value: float | None
     chance_to_win: float
@@ -134,7 +135,7 @@ def _compare(control: MetricStats, treatment: MetricStats, config: ReadoutConfig
     absolute, relative, status = _lifts(a, b)
     if control.metric_type == "ratio" and not (control.denominator_sum and treatment.denominator_sum):
         status = "zero_denominator"
-    posterior = gaussian_test(a, b, BayesianConfig(difference=config.difference))
+    posterior = gaussian_test(a, b, BayesianConfig(difference=config.difference, interval=1 - config.alpha))
     row = {
         "metric": control.metric,
         "metric_type": control.metric_type,
@@ -149,21 +150,21 @@ def _compare(control: MetricStats, treatment: MetricStats, config: ReadoutConfig
         "cuped": use_cuped,
     }
     if config.engine == "bayesian":
-        low, high, p = posterior.ci_low, posterior.ci_high, None
+        low, high, p, se = posterior.ci_low, posterior.ci_high, None, posterior.sd
         status = posterior.status if status == "ok" else status
     elif config.engine == "sequential":
         seq = confidence_sequence(a, b, SequentialConfig(config.difference, config.alpha, config.tuning))
         moments = effect_moments(a, b, config.difference)
-        low, high = seq.ci_low, seq.ci_high
+        low, high, se = seq.ci_low, seq.ci_high, None
         p = always_valid_p_value(moments.estimate, moments.variance, a.n + b.n, config.tuning)
         status = seq.status if status == "ok" else status
     else:
         freq = _frequentist(a, b, config)
-        low, high, p = freq.ci_low, freq.ci_high, freq.p_value
+        low, high, p, se = freq.ci_low, freq.ci_high, freq.p_value, freq.se
         status = freq.status if status == "ok" else status
     if status != "ok":
         p = None if p is None else 1.0
-    return row | {"ci_low": low, "ci_high": high, "p_value": p, "status": status}
+    return row | {"ci_low": low, "ci_high": high, "se": se, "p_value": p, "status": status}
 
 
 def _frequentist(a, b, config: ReadoutConfig):

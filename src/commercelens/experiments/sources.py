@@ -101,19 +101,20 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
-    # Polars reads the CSV: real files mix line endings (Hillstrom's last line lacks the \r its
-    # other lines have), which DuckDB's strict sniffer rejects.
+def read_unit_file(path: Path) -> pl.DataFrame:
+    """A unit-level CSV (also .csv.gz) or Parquet file, every column typed from all its rows.
+
+    Polars reads the CSV: real files mix line endings (Hillstrom's last line lacks the \\r its
+    other lines have), which DuckDB's strict sniffer rejects.
+    """
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     try:
         if path.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            frame = pl.read_csv(path, infer_schema_length=None)
+            return pl.read_parquet(path)
+        return pl.read_csv(path, infer_schema_length=None)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UserError(f"{path}: cannot read as CSV with a header row ({str(exc).splitlines()[0]})") from exc
-    return con.from_arrow(frame.to_arrow())
 
 
 def _check_columns(path: Path, types: dict[str, str], spec: UnitFile) -> None:
@@ -176,7 +177,7 @@ def unit_file_metric_stats(spec: UnitFile, control: str) -> tuple[list[MetricSta
     path = spec.path
     notes: list[str] = []
     with duckdb.connect() as con:
-        rel = _relation(con, path)
+        rel = con.from_arrow(read_unit_file(path).to_arrow())
         _check_columns(path, dict(zip(rel.columns, map(str, rel.types), strict=True)), spec)
         kept = _check_variations(path, con, rel, spec, control)
         v = _quote(spec.variation_col)

@@ -1,0 +1,26 @@
+"""`commercelens demo` end to end at tiny scale: the whole story prints and its files exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from commercelens.cli.app import run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_tiny_demo_tells_the_experiment_story_and_writes_the_targeting_list(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COMMERCELENS_PII_KEY", raising=False)  # the demo makes its own key
+    assert run(["--workdir", str(tmp_path), "demo", "--scale", "tiny"]) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "67,493 users per arm",
+        "SRM check",
+        "ROI over",
+        "Uplift: rail-discount-5pct",
+        "Targeting list",
+    ):
+        assert expected in out
+    assert out.index("SRM check") < out.index("ROI over") < out.index("Uplift:")
+    assert (tmp_path / "uplift" / "rail-discount-5pct.targeting.csv").stat().st_size > 0
+    assert (tmp_path / "uplift" / "rail-discount-5pct.pkl").is_file()
