@@ -34,17 +34,25 @@ def test_erase_reaches_the_marts_and_their_aggregates(monkeypatch, tmp_path):
     assert run(["ingest", "rail", "--path", str(tmp_path / "rail")]) == 0
     rail_marts = "+path:models/marts/rail +path:models/marts/experiments"
     assert run(["transform", "--select", rail_marts]) == 0
+    assert run(["features", "build", "booking"]) == 0
     searches = "select sum(searches) from marts.fct_daily_route_performance"
     with DuckDBWarehouse(home / "warehouse.duckdb") as w:
         user_id, n = w.fetch_all(
             "select user_id, count(*) from marts.fct_searches group by 1 order by 2 desc limit 1"
         )[0]
         before = w.fetch_all(searches)[0][0]
+        their_searches = [
+            r[0] for r in w.fetch_all("select search_id from marts.fct_searches where user_id = ?", [user_id])
+        ]
+        features_before = w.fetch_all("select count(*) from ml.booking_features")[0][0]
     assert run(["privacy", "erase", "--user-id", user_id]) == 0
     with DuckDBWarehouse(home / "warehouse.duckdb") as w:
         for table in ("fct_searches", "fct_bookings", "dim_users"):
             assert w.fetch_all(f"select count(*) from marts.{table} where user_id = ?", [user_id]) == [(0,)]
         assert w.fetch_all(searches)[0][0] == before - n
+        left = w.fetch_all("select search_id from ml.booking_features")
+        assert not {r[0] for r in left} & set(their_searches)  # the model tables forget them too
+        assert len(left) == features_before - n
 
 
 def test_erase_of_a_payments_client_works_on_a_built_duckdb_warehouse(monkeypatch, tmp_path):

@@ -17,6 +17,7 @@ from commercelens.cli.console import err_console
 from commercelens.cli.context import CliState
 from commercelens.cli.demo import demo_command
 from commercelens.cli.experiment import experiment_app
+from commercelens.cli.features import features_app
 from commercelens.cli.generate import generate_command
 from commercelens.cli.ingest import ingest_command
 from commercelens.cli.privacy import privacy_app
@@ -59,6 +60,7 @@ app.command("transform")(transform_command)
 app.command("demo")(demo_command)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(features_app, name="features")
 app.add_typer(uplift_app, name="uplift")
 
 

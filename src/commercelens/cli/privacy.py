@@ -46,3 +46,21 @@ def erase_command(
     if built and rebuild:
         run_dbt(settings, "build", select=AGGREGATES_TO_REBUILD[domain])
         console.print(f"Rebuilt the {domain} marts, so no aggregate still counts the subject.")
+        rebuilt = rebuild_features(settings, domain)
+        if rebuilt:
+            console.print(
+                f"Rebuilt {', '.join(rebuilt)} (their history windows and rates counted the subject)."
+            )
+
+
+def rebuild_features(settings, domain: str) -> list[str]:
+    """Feature tables of the domain's tasks that exist are recomputed from the rebuilt marts."""
+    from commercelens.features import TASKS, build_features
+
+    rebuilt = []
+    with open_warehouse(settings) as warehouse:
+        for name, spec in TASKS.items():
+            if spec.domain == domain and warehouse.table_exists(spec.table):
+                build_features(warehouse, name)
+                rebuilt.append(spec.table)
+    return rebuilt

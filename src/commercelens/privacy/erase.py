@@ -36,8 +36,28 @@ class SubjectTable:
 # Tables beyond raw that hold a subject row by row: those reached through another table (erased
 # before it), and the warehouse's row-level tables. Aggregates (rpt_*, daily and route tables,
 # metric statistics) hold no row per subject; `privacy erase` rebuilds them with dbt afterwards.
-EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
+# Model tables (features, scores, predictions) are keyed by a unit of a parent table: they come
+# first, while the parent still links each unit to its subject.
+_RAIL_SEARCHES = ("raw.rail__searches", "search_id", "user_id")
+_SHOP_SESSIONS = ("marts.fct_sessions", "session_id", "visitor_id")
+_PAYMENTS_TRANSACTIONS = ("raw.payments__transactions", "id", "client_id")
+ML_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
     "rail": tuple(
+        SubjectTable(f"ml.{name}", "search_id", _RAIL_SEARCHES)
+        for name in ("booking_features", "booking_predictions", "booking_scores")
+    ),
+    "shop": tuple(
+        SubjectTable(f"ml.{name}", "session_id", _SHOP_SESSIONS)
+        for name in ("conversion_features", "conversion_predictions")
+    ),
+    "payments": tuple(
+        SubjectTable(f"ml.{name}", "transaction_id", _PAYMENTS_TRANSACTIONS)
+        for name in ("fraud_features", "fraud_predictions")
+    ),
+}
+EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
+    "rail": ML_SUBJECT_TABLES["rail"]
+    + tuple(
         SubjectTable(table, "user_id")
         for table in (
             "intermediate.int_searches_joined_to_bookings",
@@ -52,11 +72,13 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
         )
     ),
     "shop": (
+        *ML_SUBJECT_TABLES["shop"],
         SubjectTable("intermediate.int_events_sessionised", "visitor_id"),
         SubjectTable("marts.fct_sessions", "visitor_id"),
         SubjectTable("marts.dim_visitors", "visitor_id"),
     ),
     "payments": (
+        *ML_SUBJECT_TABLES["payments"],
         SubjectTable(
             "raw.payments__fraud_labels", "transaction_id", ("raw.payments__transactions", "id", "client_id")
         ),
