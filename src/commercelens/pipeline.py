@@ -10,13 +10,16 @@ from pathlib import Path
 
 from commercelens import __version__
 from commercelens.config import Settings
+from commercelens.errors import UserError
 from commercelens.experiments.discount import discount_roi
 from commercelens.experiments.readout import Readout, analyze
 from commercelens.experiments.sources import warehouse_metric_stats
+from commercelens.features import TASKS, build_features
 from commercelens.generate import DOMAINS, generate
 from commercelens.generate.common import Scale
 from commercelens.generate.rail import EXPERIMENT_ID
 from commercelens.ingest.loader import IngestReport, ingest_source
+from commercelens.ml.tasks import TrainOutcome, train_task
 from commercelens.stats.power import PowerResult, proportion_config, sample_size
 from commercelens.stats.roi import RoiResult
 from commercelens.uplift.data import RAIL_DISCOUNT_SHARE, rail_experiment, uplift_dir
@@ -43,6 +46,12 @@ class ExperimentStory:
 
 
 @dataclass(frozen=True)
+class ModelsResult:
+    trained: dict[str, TrainOutcome]
+    skipped: dict[str, str]  # task -> why (too few labelled units at this scale, say)
+
+
+@dataclass(frozen=True)
 class DemoResult:
     data_dir: Path
     generated: bool
@@ -50,6 +59,7 @@ class DemoResult:
     warehouse_location: str
     transform: TransformResult
     story: ExperimentStory
+    models: ModelsResult
 
 
 def experiment_story(settings: Settings, progress: Callable[[str], None]) -> ExperimentStory:
@@ -95,4 +105,21 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
     extra = ["--full-refresh"] if generated else []
     transform = run_dbt(settings, "build", extra=extra, progress=progress)
     story = experiment_story(settings, progress)
-    return DemoResult(data_dir, generated, reports, location, transform, story)
+    models = train_models(settings, progress)
+    return DemoResult(data_dir, generated, reports, location, transform, story, models)
+
+
+def train_models(settings: Settings, progress: Callable[[str], None]) -> ModelsResult:
+    """Features, then booking, conversion and fraud models, each judged against the oracle."""
+    trained, skipped = {}, {}
+    with open_warehouse(settings) as warehouse:
+        for task in TASKS:
+            progress(f"features {task}")
+            build_features(warehouse, task)
+    for task in TASKS:
+        progress(f"train {task}")
+        try:
+            trained[task] = train_task(settings, task)
+        except UserError as exc:  # tiny data can lack positives in a split: say so, go on
+            skipped[task] = str(exc)
+    return ModelsResult(trained, skipped)

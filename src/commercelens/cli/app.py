@@ -20,6 +20,7 @@ from commercelens.cli.experiment import experiment_app
 from commercelens.cli.features import features_app
 from commercelens.cli.generate import generate_command
 from commercelens.cli.ingest import ingest_command
+from commercelens.cli.models import evaluate_command, predict_command, train_command
 from commercelens.cli.privacy import privacy_app
 from commercelens.cli.status import status_command
 from commercelens.cli.transform import transform_command
@@ -58,6 +59,9 @@ app.command("ingest")(ingest_command)
 app.command("status")(status_command)
 app.command("transform")(transform_command)
 app.command("demo")(demo_command)
+app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
+app.command("predict")(predict_command)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(features_app, name="features")

@@ -10,11 +10,12 @@ from commercelens.cli.console import console, ingest_table, progress_bar, warn
 from commercelens.cli.context import state
 from commercelens.cli.experiment import print_readout
 from commercelens.cli.ingest import report_quarantine
+from commercelens.cli.models import evaluation_table
 from commercelens.cli.transform import summary_table
 from commercelens.cli.uplift import uplift_table
 from commercelens.config import DEMO_KEY_FILE, resolve_pii_key
 from commercelens.errors import UserError
-from commercelens.pipeline import PLANNED_BASELINE, PLANNED_MDE, ExperimentStory, run_demo
+from commercelens.pipeline import PLANNED_BASELINE, PLANNED_MDE, ExperimentStory, ModelsResult, run_demo
 
 
 def demo_command(
@@ -40,6 +41,7 @@ def demo_command(
     report_quarantine(result.reports)
     console.print(summary_table(result.transform))
     print_story(result.story)
+    print_models(result.models)
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
@@ -56,6 +58,18 @@ def demo_command(
     console.print(f"  ls {result.data_dir}/*/_truth   # the planted truth beside the data")
     console.print(f"  commercelens --workdir {home} experiment analyze discount_5pct --engine bayesian")
     console.print(f"  commercelens --workdir {home} uplift evaluate")
+    console.print(f"  commercelens --workdir {home} evaluate fraud --json")
+    console.print(f"  ls {home}/reports/models/*   # ROC, PR, calibration, lift plots and their data")
+    console.print(f"  uvx mlflow ui --backend-store-uri sqlite:///{home}/mlflow.db   # the model registry")
+
+
+def print_models(models: ModelsResult) -> None:
+    """Each model against the oracle that knows the true probabilities."""
+    console.rule("Models: booking, conversion, fraud")
+    for outcome in models.trained.values():
+        console.print(evaluation_table(outcome.task, outcome.evaluation))
+    for task, why in models.skipped.items():
+        warn(f"{task} model not trained: {why}")
 
 
 def print_story(story: ExperimentStory) -> None:

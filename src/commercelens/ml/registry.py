@@ -16,6 +16,7 @@ higher than the current champion's logged score; the first version becomes champ
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -62,6 +63,9 @@ def _client(workdir: Path) -> Iterator[object]:
         )
         from mlflow import MlflowClient
 
+        # Creating the SQLite store logs its migrations at INFO on stderr: noise for a CLI user.
+        for name in ("mlflow.store.db.utils", "alembic.runtime.migration"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         uri = tracking_uri(workdir)
         yield MlflowClient(tracking_uri=uri, registry_uri=uri)
 
