@@ -33,6 +33,8 @@ bench: install
 	cd benchmarks && ../$(BIN)/python sessionise.py
 	cd benchmarks && ../$(BIN)/python aa_simulation.py
 	cd benchmarks && ../$(BIN)/python uplift.py
+	cd benchmarks && ../$(BIN)/python features.py --rows 100000 10000000 --apply-rows 100000
+	cd benchmarks && ../$(BIN)/python models.py --jobs 2
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,62 @@
+"""Issue 4's quality targets on generated `small` data (the demo's data: seed 42), against the oracle.
+
+Measured on this data (docs/models.md): booking AUC 0.990 x oracle, conversion 0.975 x, fraud
+0.965 x with PR-AUC 0.855 x; ECE <= 0.009 everywhere. Booking and conversion meet the target
+(>= 0.97 x oracle AUC); fraud does not yet (target 0.97 AUC and 0.9 PR-AUC), so its test pins
+what is reached, not the target, and says so.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from commercelens.config import load_settings
+from commercelens.generate import DOMAINS, generate
+from commercelens.ingest.loader import ingest_source
+from commercelens.ml.tasks import train_task
+from commercelens.warehouse import open_warehouse
+from commercelens.warehouse.dbt import run_dbt
+from tests.conftest import PII_KEY
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    root = tmp_path_factory.mktemp("model_quality")
+    data = root / "data"
+    for domain in DOMAINS:
+        generate(domain, data / domain, scale="small", seed=42)
+    settings = load_settings(home=root / "home")
+    with open_warehouse(settings) as w:
+        for domain in DOMAINS:
+            ingest_source(w, domain, data / domain, PII_KEY)
+    run_dbt(settings, "build")
+    return settings, data
+
+
+@pytest.fixture(scope="module")
+def evaluations(small):
+    settings, data = small
+    return {
+        task: train_task(settings, task, data_dir=data).evaluation
+        for task in ("booking", "conversion", "fraud")
+    }
+
+
+@pytest.mark.parametrize("task", ["booking", "conversion"])
+def test_model_auc_reaches_97_percent_of_the_oracle(evaluations, task):
+    result = evaluations[task]
+    assert result.auc / result.oracle_auc >= 0.97
+
+
+@pytest.mark.parametrize("task", ["booking", "conversion", "fraud"])
+def test_calibrated_probabilities_are_within_two_points(evaluations, task):
+    assert evaluations[task].ece <= 0.02
+
+
+def test_fraud_model_is_close_to_the_oracle_but_short_of_the_target(evaluations):
+    result = evaluations["fraud"]
+    # Target 0.97 x AUC and 0.9 x PR-AUC: not met (0.965 and 0.855 measured; 233 test frauds).
+    assert result.auc / result.oracle_auc >= 0.95
+    assert result.pr_auc / result.oracle_pr_auc >= 0.8
