@@ -1,9 +1,9 @@
 """Issue 4's quality targets on generated `small` data (the demo's data: seed 42), against the oracle.
 
 Measured on this data (docs/models.md): booking AUC 0.990 x oracle, conversion 0.975 x, fraud
-0.965 x with PR-AUC 0.855 x; ECE <= 0.009 everywhere. Booking and conversion meet the target
-(>= 0.97 x oracle AUC); fraud does not yet (target 0.97 AUC and 0.9 PR-AUC), so its test pins
-what is reached, not the target, and says so.
+0.956 x with PR-AUC 0.912 x; ECE <= 0.009 everywhere. Booking and conversion meet the AUC target
+(>= 0.97 x oracle); fraud meets its PR-AUC target (>= 0.9 x) but not the AUC one, so its test pins
+what is reached, with a margin, and says so.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def test_calibrated_probabilities_are_within_two_points(evaluations, task):
     assert evaluations[task].ece <= 0.02
 
 
-def test_fraud_model_is_close_to_the_oracle_but_short_of_the_target(evaluations):
+def test_fraud_model_is_close_to_the_oracle_but_short_of_the_auc_target(evaluations):
     result = evaluations["fraud"]
-    # Target 0.97 x AUC and 0.9 x PR-AUC: not met (0.965 and 0.855 measured; 233 test frauds).
-    assert result.auc / result.oracle_auc >= 0.95
-    assert result.pr_auc / result.oracle_pr_auc >= 0.8
+    # Targets 0.97 x AUC (not met: 0.956) and 0.9 x PR-AUC (met: 0.912), on 233 test frauds: a
+    # last-digit change in a feature moves these by up to 0.02, hence the margins.
+    assert result.auc / result.oracle_auc >= 0.93
+    assert result.pr_auc / result.oracle_pr_auc >= 0.87
