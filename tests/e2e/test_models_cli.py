@@ -116,3 +116,22 @@ def test_unknown_task_and_untrained_task_are_user_errors(built_duckdb, capsys, t
     assert "unknown task 'weather'" in capsys.readouterr().err
     assert run(["--workdir", str(tmp_path), "evaluate", "conversion"]) == 1
     assert "run `commercelens train conversion` first" in capsys.readouterr().err
+
+
+def test_predict_without_reasons_and_with_text_in_a_number_column(trained, capsys, tmp_path):
+    settings, _ = trained
+    with open_warehouse(settings) as w:
+        rows = pl.from_arrow(w.fetch_arrow("select * from ml.booking_features order by search_id limit 5"))
+    source = tmp_path / "five.csv"
+    rows.drop("label", "split", "decision_at").write_csv(source)
+    output = tmp_path / "no_reasons.csv"
+    home = ["--workdir", str(settings.home)]
+    cli(
+        capsys, *home, "predict", "booking", "--input", str(source), "--output", str(output), "--reasons", "0"
+    )
+    assert pl.read_csv(output)["reasons"].null_count() == 5
+    broken = tmp_path / "broken.csv"
+    rows.drop("label", "split", "decision_at").with_columns(pl.lit("n/a").alias("age")).write_csv(broken)
+    assert run([*home, "predict", "booking", "--input", str(broken), "--output", str(output)]) == 1
+    err = capsys.readouterr().err
+    assert str(broken) in err and "internal error" not in err

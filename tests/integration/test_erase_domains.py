@@ -53,3 +53,22 @@ def test_erasure_of_an_unknown_subject_deletes_nothing_but_is_recorded(warehouse
     result = erase_subject(warehouse, "rail", PII_KEY, email="nobody@nowhere.example")
     assert (result.subjects_found, result.rows_deleted) == (0, 0)
     assert count(warehouse, "select count(*) from ops.erasures", []) == 1
+
+
+def test_erasing_a_rail_user_removes_their_rows_from_every_model_table(warehouse, tmp_path):
+    # The model tables are keyed by search id, not user id: erasure reaches them through raw.
+    generate("rail", tmp_path, rows=2_000, seed=1)
+    ingest_source(warehouse, "rail", tmp_path, PII_KEY)
+    searches = "select search_id, user_id from raw.rail__searches"
+    for table in ("booking_features", "booking_predictions", "booking_scores"):
+        warehouse.execute(
+            f"create table ml.{table} as select search_id, 0.5 as probability from ({searches})"
+        )
+    user = warehouse.fetch_all(
+        "select user_id from raw.rail__searches group by 1 order by count(*) desc limit 1"
+    )[0][0]
+    theirs = count(warehouse, "select count(*) from raw.rail__searches where user_id = ?", [user])
+    total = count(warehouse, "select count(*) from ml.booking_scores", [])
+    erase_subject(warehouse, "rail", PII_KEY, user_id=user)
+    for table in ("booking_features", "booking_predictions", "booking_scores"):
+        assert count(warehouse, f"select count(*) from ml.{table}", []) == total - theirs

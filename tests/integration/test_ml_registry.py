@@ -73,3 +73,15 @@ def test_runs_carry_params_metrics_and_the_bundle_artifact(workdir, bundle):
 def test_no_champion_is_a_lookup_error(workdir):
     with pytest.raises(LookupError, match="no champion model for 'conversion'"):
         champion_bundle_path("conversion", workdir)
+
+
+def test_a_model_trained_on_other_data_replaces_the_champion_even_if_it_scores_lower(workdir, bundle):
+    # Scores on different validation rows are not comparable: new data wins (e.g. after an erasure).
+    first = _with_validation_score(bundle, 0.80)
+    save_bundle(first, workdir / "d1")
+    assert register_bundle(first, workdir / "d1", "conversion", workdir).is_champion
+    retrained = dataclasses.replace(_with_validation_score(bundle, 0.75), training_data_hash="other-data")
+    save_bundle(retrained, workdir / "d2")
+    result = register_bundle(retrained, workdir / "d2", "conversion", workdir)
+    assert result.is_champion and result.previous_champion == 1
+    assert load_bundle(champion_bundle_path("conversion", workdir)).training_data_hash == "other-data"

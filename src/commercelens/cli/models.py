@@ -77,15 +77,19 @@ def predict_command(
     try:
         policy = DecisionPolicy(high=high, low=low)
         probability = predict_proba(bundle, features)
-    except ValueError as exc:
-        raise UserError(f"{input_path}: {exc}") from exc
+    except (ValueError, pl.exceptions.PolarsError) as exc:  # missing columns, text in a number
+        raise UserError(f"{input_path}: {str(exc).splitlines()[0]}") from exc
     decided = decide(task, probability, policy, bundle.thresholds)
     codes = reason_codes(bundle, features, reasons) if reasons > 0 and bundle.family != "logistic" else []
     out = frame.select(ids).with_columns(
         pl.Series("probability", probability),
         pl.Series("tier", decided.tier),
         pl.Series("decision", decided.decision),
-        pl.Series("reasons", ["; ".join(f"{f} {c:+.3f}" for f, c in row) for row in codes] or None),
+        pl.Series(
+            "reasons",
+            ["; ".join(f"{f} {c:+.3f}" for f, c in row) for row in codes] if codes else [None] * frame.height,
+            dtype=pl.String,
+        ),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.suffix == ".parquet":

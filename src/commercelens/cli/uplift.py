@@ -107,8 +107,11 @@ def fit_command(
     units = _load_data(
         settings, experiment, data, treatment_col, treatment, control, outcome, feature, exclude, truth
     )
-    economics = Economics(value_per_conversion, cost_per_treated, cost_share)
-    bundle = fit(units, learner, test_share, seed, economics)  # type: ignore[arg-type]
+    try:
+        economics = Economics(value_per_conversion, cost_per_treated, cost_share)
+        bundle = fit(units, learner, test_share, seed, economics)  # type: ignore[arg-type]
+    except ValueError as exc:  # bad money amounts, a top k without one arm: the input, not us
+        raise UserError(str(exc)) from exc
     files = save_with_outputs(bundle, units, uplift_dir(settings.home))
     _show(bundle.report, {name: str(path) for name, path in files.items()}, as_json)
 
@@ -132,7 +135,11 @@ def evaluate_command(
     )
     directory = uplift_dir(settings.home)
     bundle = load(directory, units.name)
-    _show(evaluate(bundle, units), {"model": str(directory / f"{bundle.dataset}.pkl")}, as_json)
+    try:
+        report = evaluate(bundle, units)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    _show(report, {"model": str(directory / f"{bundle.dataset}.pkl")}, as_json)
 
 
 def _show(report: UpliftReport, files: dict[str, str], as_json: bool) -> None:

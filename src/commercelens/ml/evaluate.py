@@ -5,8 +5,8 @@ Output directory layout (all optional when ``out_dir`` is ``None``):
 - ``metrics.json``: the :class:`EvaluationResult` as printed by ``evaluate --json``.
 - ``roc``, ``pr``, ``calibration``, ``gain``, ``importance``: ``.png`` plus ``.csv``.
 - ``thresholds.csv`` (threshold table), ``top_k.csv`` (model and oracle at 1, 2, 5, 10%).
-- ``predictions.parquet``: id, ``decision_at``, split, label, probability (the rows behind every
-  metric; the CLI also loads them into ``ml.<task>_predictions``).
+- ``predictions.parquet``: label and probability of every evaluated row (the CLI keeps them with
+  their unit ids in ``ml.<task>_predictions``, which ``privacy erase`` reaches; files it does not).
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def _write_outputs(
     if p_true is not None:
         top += [{"source": "oracle", **asdict(t)} for t in binary_metrics(y, p_true).top_k]
     pl.DataFrame(top).write_csv(out_dir / "top_k.csv")
-    predictions.write_parquet(out_dir / "predictions.parquet")
+    # Labels and probabilities only: unit ids live in ml.<task>_predictions, which erasure reaches.
+    predictions.select("label", "probability").write_parquet(out_dir / "predictions.parquet")
     files |= {"thresholds": out_dir / "thresholds.csv", "top_k": out_dir / "top_k.csv"}
     files["predictions"] = out_dir / "predictions.parquet"
     if bundle.family in EXPLAINABLE:

@@ -9,9 +9,11 @@ separate environment: ``uvx mlflow ui --backend-store-uri sqlite:///<workdir>/ml
 
 Each training run logs its parameters, validation and test metrics and the saved bundle directory
 as the artifact ``bundle``, and registers a new version of ``commercelens-<task>``. The alias
-``champion`` moves to the new version only when its validation score on the bundle's
-``selection_metric`` (PR-AUC for fraud, ROC-AUC otherwise; see ``TrainConfig``) is strictly
-higher than the current champion's logged score; the first version becomes champion.
+``champion`` moves to the new version when it was trained on other data than the champion (a
+different training-data hash: new days, another scale, data after an erasure; validation scores
+on different rows are not comparable, and the newer data wins), or, on the same data, when its
+validation score on the bundle's ``selection_metric`` (PR-AUC for fraud, ROC-AUC otherwise; see
+``TrainConfig``) is strictly higher than the champion's; the first version becomes champion.
 """
 
 from __future__ import annotations
@@ -125,9 +127,15 @@ def register_bundle(bundle: ModelBundle, bundle_dir: Path, task: str, workdir: P
             client.create_registered_model(name)
         version = int(client.create_model_version(name, f"runs:/{run_id}/bundle", run_id=run_id).version)
         client.set_model_version_tag(name, str(version), bundle.selection_metric, str(score))
-        previous, previous_score = _champion(client, name, bundle.selection_metric)
-        better = previous is None or (
-            score is not None and (previous_score is None or score > previous_score)
+        client.set_model_version_tag(name, str(version), "training_data_hash", bundle.training_data_hash)
+        previous, previous_score, previous_hash = _champion(client, name, bundle.selection_metric)
+        # Validation scores are comparable only on the same data: a model trained on other data
+        # (new days, another scale, data after an erasure) replaces the champion.
+        new_data = previous_hash != bundle.training_data_hash
+        better = (
+            previous is None
+            or new_data
+            or (score is not None and (previous_score is None or score > previous_score))
         )
         if better:
             client.set_registered_model_alias(name, CHAMPION, str(version))
@@ -145,15 +153,17 @@ def _flat(metrics: dict) -> dict[str, float]:
     return out
 
 
-def _champion(client, name: str, metric: str) -> tuple[int | None, float | None]:
+def _champion(client, name: str, metric: str) -> tuple[int | None, float | None, str | None]:
+    """The champion's version, validation score and training-data hash (Nones without one)."""
     from mlflow.exceptions import MlflowException
 
     try:
         version = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
-        return None, None
+        return None, None, None
     value = version.tags.get(metric)
-    return int(version.version), (None if value in (None, "None") else float(value))
+    score = None if value in (None, "None") else float(value)
+    return int(version.version), score, version.tags.get("training_data_hash")
 
 
 def champion_bundle_path(task: str, workdir: Path) -> Path:

@@ -39,7 +39,7 @@ class SubjectTable:
 # Model tables (features, scores, predictions) are keyed by a unit of a parent table: they come
 # first, while the parent still links each unit to its subject.
 _RAIL_SEARCHES = ("raw.rail__searches", "search_id", "user_id")
-_SHOP_SESSIONS = ("marts.fct_sessions", "session_id", "visitor_id")
+_SHOP_SESSIONS = ("intermediate.int_events_sessionised", "session_id", "visitor_id")
 _PAYMENTS_TRANSACTIONS = ("raw.payments__transactions", "id", "client_id")
 ML_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
     "rail": tuple(
@@ -63,7 +63,6 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
             "intermediate.int_searches_joined_to_bookings",
             "intermediate.int_experiment_assignments_deduplicated",
             "intermediate.int_experiment_users_measured",
-            "intermediate.int_searches_with_user_history",
             "marts.fct_bookings",
             "marts.fct_searches",
             "marts.fct_experiment_assignments",

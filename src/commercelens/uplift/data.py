@@ -32,7 +32,7 @@ RAIL_FEATURES = (
     "subscription_type",
     "age",
     "device_os",
-    "searches_before",
+    "searches_before_assignment",
     "successful_bookings_before_assignment",
 )
 
@@ -206,6 +206,13 @@ def unit_file(
     if y.null_count() or not y.cast(pl.Float64, strict=False).is_in([0.0, 1.0]).all():
         raise UserError(f"{where}: outcome {outcome!r} must be 0/1 with no empty values")
     chosen = list(features) or [c for c in frame.columns if c not in (treatment_col, outcome, *exclude)]
+    if not chosen:
+        raise UserError(f"{where}: no feature columns left besides the treatment and the outcome")
+    unusable = [
+        c for c in chosen if not (frame.schema[c].is_numeric() or frame.schema[c] in (pl.String, pl.Boolean))
+    ]
+    if unusable:
+        raise UserError(f"{where}: feature columns must be numbers, booleans or text: {', '.join(unusable)}")
     return UpliftData(
         name=slug(path.name.split(".")[0], treatment, control, outcome),
         unit_ids=np.arange(frame.height),

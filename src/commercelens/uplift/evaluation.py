@@ -221,8 +221,7 @@ def targeting_list(bundle: UpliftBundle, data: UpliftData) -> pl.DataFrame:
     plan = plan_targeting(predicted, money, p_treated)
     frame = pl.DataFrame(
         {
-            "unit_id": data.unit_ids,
-            "group_id": data.groups,
+            "unit_id": data.unit_ids,  # rail: a search id; no user id, which `privacy erase` keys on
             "predicted_uplift": predicted,
             "expected_profit": plan.unit_profit,
         }

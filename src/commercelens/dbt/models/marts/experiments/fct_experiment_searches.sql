@@ -1,8 +1,9 @@
 {#- The unit of the uplift models: one row per search an analysed unit made after assignment,
     with features the treatment cannot have changed (the search itself at its undiscounted quoted
-    price, the user's attributes, the user's searches so far, bookings made before assignment)
-    and the search's outcome. Bookings after assignment are left out on purpose: the discount
-    raises them, and a feature moved by the treatment biases an uplift model. -#}
+    price, the user's attributes, the user's searches and bookings before assignment)
+    and the search's outcome. History after assignment is left out on purpose: the discount can
+    move it (more bookings, more searches), and a feature moved by the treatment biases an uplift
+    model. -#}
 with
 
 int_experiment_assignments_deduplicated as (
@@ -11,10 +12,6 @@ int_experiment_assignments_deduplicated as (
 
 int_searches_joined_to_bookings as (
     select * from {{ ref('int_searches_joined_to_bookings') }}
-),
-
-int_searches_with_user_history as (
-    select * from {{ ref('int_searches_with_user_history') }}
 ),
 
 stg_rail__users as (
@@ -31,15 +28,22 @@ analysed_units as (
     where not is_multiple_variations
 ),
 
-bookings_before_assignment as (
+history_before_assignment as (
     select
         analysed_units.experiment_id,
         analysed_units.user_id,
-        count(*) as successful_bookings_before_assignment
+        count(
+            case when int_searches_joined_to_bookings.searched_at < analysed_units.first_assigned_at then 1 end
+        ) as searches_before_assignment,
+        count(
+            case
+                when int_searches_joined_to_bookings.successful_booked_at < analysed_units.first_assigned_at
+                    then 1
+            end
+        ) as successful_bookings_before_assignment
     from analysed_units
     inner join int_searches_joined_to_bookings
         on analysed_units.user_id = int_searches_joined_to_bookings.user_id
-        and int_searches_joined_to_bookings.successful_booked_at < analysed_units.first_assigned_at
     group by analysed_units.experiment_id, analysed_units.user_id
 ),
 
@@ -62,8 +66,8 @@ final as (
         stg_rail__users.subscription_type,
         stg_rail__users.age,
         stg_rail__users.device_os,
-        int_searches_with_user_history.searches_before,
-        coalesce(bookings_before_assignment.successful_bookings_before_assignment, 0)
+        coalesce(history_before_assignment.searches_before_assignment, 0) as searches_before_assignment,
+        coalesce(history_before_assignment.successful_bookings_before_assignment, 0)
             as successful_bookings_before_assignment,
         int_searches_joined_to_bookings.has_successful_booking as is_converted,
         cast(coalesce(int_searches_joined_to_bookings.successful_booking_amount_eur, 0) as decimal(14, 2))
@@ -72,11 +76,9 @@ final as (
     inner join int_searches_joined_to_bookings
         on analysed_units.user_id = int_searches_joined_to_bookings.user_id
         and int_searches_joined_to_bookings.searched_at >= analysed_units.first_assigned_at
-    inner join int_searches_with_user_history
-        on int_searches_joined_to_bookings.search_id = int_searches_with_user_history.search_id
-    left join bookings_before_assignment
-        on analysed_units.experiment_id = bookings_before_assignment.experiment_id
-        and analysed_units.user_id = bookings_before_assignment.user_id
+    left join history_before_assignment
+        on analysed_units.experiment_id = history_before_assignment.experiment_id
+        and analysed_units.user_id = history_before_assignment.user_id
     left join stg_rail__users
         on analysed_units.user_id = stg_rail__users.user_id
 )
