@@ -32,6 +32,7 @@ RAIL_FEATURES = (
     "subscription_type",
     "age",
     "device_os",
+    "searches_before",
     "searches_before_assignment",
     "successful_bookings_before_assignment",
 )

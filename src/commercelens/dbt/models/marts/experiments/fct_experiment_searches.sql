@@ -1,9 +1,12 @@
 {#- The unit of the uplift models: one row per search an analysed unit made after assignment,
-    with features the treatment cannot have changed (the search itself at its undiscounted quoted
-    price, the user's attributes, the user's searches and bookings before assignment)
-    and the search's outcome. History after assignment is left out on purpose: the discount can
-    move it (more bookings, more searches), and a feature moved by the treatment biases an uplift
-    model. -#}
+    with features the treatment cannot have changed and the search's outcome: the search itself
+    (at its undiscounted quoted price), the user's attributes, the user's searches before this one,
+    and the user's successful bookings before assignment. Bookings after assignment are left out:
+    the discount raises them, and a feature moved by the treatment biases an uplift model.
+    Searches are units here, which already assumes the discount (shown with the results) does not
+    change which searches happen; under that assumption the count of earlier searches is as
+    pre-treatment as the search itself. docs/experiments.md checks it: searches per user after
+    assignment do not differ between the arms. -#}
 with
 
 int_experiment_assignments_deduplicated as (
@@ -26,6 +29,15 @@ analysed_units as (
         first_assigned_at
     from int_experiment_assignments_deduplicated
     where not is_multiple_variations
+),
+
+-- Earlier searches of the user at each search (same-second searches ordered by search id).
+searches_numbered as (
+    select
+        search_id,
+        cast(row_number() over (partition by user_id order by searched_at, search_id) - 1 as integer)
+            as searches_before
+    from int_searches_joined_to_bookings
 ),
 
 history_before_assignment as (
@@ -66,6 +78,7 @@ final as (
         stg_rail__users.subscription_type,
         stg_rail__users.age,
         stg_rail__users.device_os,
+        searches_numbered.searches_before,
         coalesce(history_before_assignment.searches_before_assignment, 0) as searches_before_assignment,
         coalesce(history_before_assignment.successful_bookings_before_assignment, 0)
             as successful_bookings_before_assignment,
@@ -76,6 +89,8 @@ final as (
     inner join int_searches_joined_to_bookings
         on analysed_units.user_id = int_searches_joined_to_bookings.user_id
         and int_searches_joined_to_bookings.searched_at >= analysed_units.first_assigned_at
+    inner join searches_numbered
+        on int_searches_joined_to_bookings.search_id = searches_numbered.search_id
     left join history_before_assignment
         on analysed_units.experiment_id = history_before_assignment.experiment_id
         and analysed_units.user_id = history_before_assignment.user_id
