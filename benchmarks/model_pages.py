@@ -68,7 +68,10 @@ def page(task: str, reports: Path, out: Path, workdir: Path) -> str:
         "",
         "| feature | mean abs. contribution |",
         "|---|---:|",
-        *(f"| `{r['feature']}` | {r['mean_abs_contribution']:.4f} |" for r in importance.iter_rows(named=True)),
+        *(
+            f"| `{r['feature']}` | {r['mean_abs_contribution']:.4f} |"
+            for r in importance.iter_rows(named=True)
+        ),
         "",
         *(f"![{plot}]({task}/{plot}.png)" for plot in PLOTS if (figures / f"{plot}.png").is_file()),
         "",
