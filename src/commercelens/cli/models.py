@@ -13,6 +13,7 @@ from rich.table import Table
 from commercelens.cli.console import console, progress_bar
 from commercelens.cli.context import state
 from commercelens.errors import UserError
+from commercelens.experiments.sources import read_unit_file
 from commercelens.ml.evaluate import EvaluationResult
 from commercelens.ml.tasks import FAMILIES, TrainOutcome, champion, evaluate_task, train_task
 
@@ -71,7 +72,7 @@ def predict_command(
     from commercelens.ml.policy import DecisionPolicy, decide
 
     bundle = champion(state(ctx).settings, task)
-    frame = _read(input_path)
+    frame = read_unit_file(input_path)
     ids = [c for c in (bundle.entity_id,) if c in frame.columns]
     features = frame.drop([c for c in frame.columns if c not in bundle.feature_columns])
     try:
@@ -97,19 +98,6 @@ def predict_command(
     else:
         out.write_csv(output)
     console.print(f"Scored {out.height:,} rows with the {task} model of {bundle.trained_at}: {output}")
-
-
-def _read(path: Path) -> pl.DataFrame:
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    try:
-        return (
-            pl.read_parquet(path)
-            if path.suffix == ".parquet"
-            else pl.read_csv(path, infer_schema_length=None)
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise UserError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from exc
 
 
 def _outcome_dict(outcome: TrainOutcome) -> dict:

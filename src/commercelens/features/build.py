@@ -16,21 +16,9 @@ from commercelens.errors import UserError
 from commercelens.features import booking, conversion, fraud
 from commercelens.features.spec import TASKS, InputTable, TaskSpec
 from commercelens.features.split import SplitBoundaries, split_boundaries
-from commercelens.warehouse.base import SqlType, Warehouse
+from commercelens.warehouse.base import SqlType, Warehouse, portable_type
 
 _SQL: dict[str, ModuleType] = {"booking": booking, "conversion": conversion, "fraud": fraud}
-_PORTABLE_TYPES: dict[str, SqlType] = {
-    "BOOLEAN": "BOOLEAN",
-    "TINYINT": "INTEGER",
-    "SMALLINT": "INTEGER",
-    "INTEGER": "INTEGER",
-    "BIGINT": "BIGINT",
-    "HUGEINT": "BIGINT",
-    "FLOAT": "DOUBLE",
-    "DOUBLE": "DOUBLE",
-    "VARCHAR": "VARCHAR",
-    "TIMESTAMP": "TIMESTAMP",
-}
 
 
 def get_spec(task: str) -> TaskSpec:
@@ -93,11 +81,9 @@ def compute_features(
 
 
 def _portable(column: str, duckdb_type: str) -> SqlType:
-    if duckdb_type.startswith("DECIMAL"):
-        return "DOUBLE"
     try:
-        return _PORTABLE_TYPES[duckdb_type]
-    except KeyError:
+        return portable_type(duckdb_type)
+    except TypeError:
         raise TypeError(f"feature column {column} has unsupported type {duckdb_type}") from None
 
 
@@ -129,12 +115,4 @@ def build_features(warehouse: Warehouse, task: str) -> int:
     """
     spec = get_spec(task)
     select, _ = compute_features(warehouse.engine, task, _input_relations(warehouse, spec.inputs))
-    if warehouse.target == "duckdb":
-        with warehouse.transaction():
-            warehouse.execute(f"create or replace table {spec.table} as {select}")
-        return warehouse.fetch_all(f"select count(*) from {spec.table}")[0][0]
-    described = warehouse.engine.execute(f"describe {select}").fetchall()
-    with warehouse.transaction():
-        warehouse.execute(f"drop table if exists {spec.table}")
-        warehouse.create_table(spec.table, [(name, kind) for name, kind, *_ in described])
-        return warehouse.insert_from_engine(spec.table, select)
+    return warehouse.replace_from_engine(spec.table, select)

@@ -19,9 +19,10 @@ import polars as pl
 from commercelens.config import Settings
 from commercelens.errors import UserError
 from commercelens.features import TASKS, TaskSpec, build_features
-from commercelens.ml.bundle import ModelBundle, load_bundle, predict_proba, save_bundle
+from commercelens.ml.bundle import ModelBundle, load_bundle, predict_proba, save_bundle, scored_frame
 from commercelens.ml.data import TrainingFrame
 from commercelens.ml.evaluate import EvaluationResult, evaluate_bundle
+from commercelens.ml.models import FAMILIES
 from commercelens.ml.policy import DecisionPolicy, decide
 from commercelens.ml.registry import RegistrationResult, champion_bundle_path, register_bundle
 from commercelens.ml.train import TrainConfig, train_model
@@ -29,7 +30,6 @@ from commercelens.warehouse import open_warehouse
 from commercelens.warehouse.base import Warehouse
 
 TRUTH = "true_probability"
-FAMILIES = ("lightgbm", "xgboost", "catboost", "logistic", "random_forest")
 RECENT_DAYS = 7  # booking_scores: searches of the last week of data, the activation audience
 # Per-task LightGBM settings over the library defaults. Fraud has ~0.15% positives: a few hundred
 # frauds decide early stopping, so it learns slowly (patience grows to 250 rounds) with bigger
@@ -85,33 +85,15 @@ def _replace_table(warehouse: Warehouse, table: str, frame: pl.DataFrame) -> int
     """Replace a small ml table with a frame (through the engine, so both targets work)."""
     warehouse.engine.register("_ml_frame", frame.to_arrow())
     try:
-        described = warehouse.engine.execute("describe select * from _ml_frame").fetchall()
-        with warehouse.transaction():
-            warehouse.execute(f"drop table if exists {table}")
-            warehouse.create_table(table, [(name, _portable(kind)) for name, kind, *_ in described])
-            return warehouse.insert_from_engine(table, "select * from _ml_frame")
+        return warehouse.replace_from_engine(table, "select * from _ml_frame")
     finally:
         warehouse.engine.unregister("_ml_frame")
-
-
-def _portable(duckdb_type: str) -> str:
-    """The warehouse's type names (`Warehouse.render_type`) for an engine column type."""
-    kind = duckdb_type.upper()
-    if kind.startswith("TIMESTAMP"):
-        return "TIMESTAMP"
-    if kind in ("DOUBLE", "FLOAT"):
-        return "DOUBLE"
-    if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "HUGEINT"):
-        return "BIGINT"
-    return "BOOLEAN" if kind == "BOOLEAN" else "VARCHAR"
 
 
 def _predictions(bundle: ModelBundle, data: TrainingFrame) -> pl.DataFrame:
     """Validation and test rows with labels, scored: anyone can recompute a metric from them."""
     rows = data.frame.filter(pl.col("split").is_in(["validation", "test"]) & pl.col("label").is_not_null())
-    probability = predict_proba(bundle, rows.select(list(bundle.feature_columns)))
-    scored = rows.select(bundle.entity_id, "decision_at", "split", "label")
-    return scored.with_columns(pl.Series("probability", probability))
+    return scored_frame(bundle, rows, predict_proba(bundle, rows.select(list(bundle.feature_columns))))
 
 
 def booking_scores(bundle: ModelBundle, data: TrainingFrame, policy: DecisionPolicy) -> pl.DataFrame:

@@ -29,6 +29,40 @@ _POSTGRES_TYPES: dict[str, str] = {
     "BOOLEAN": "boolean",
 }
 _DUCKDB_TYPES: dict[str, str] = {**{t: t for t in _POSTGRES_TYPES}, "DECIMAL": "DECIMAL(14,2)"}
+# Engine (DuckDB) column types -> the portable vocabulary, for tables derived from engine queries.
+_ENGINE_TYPES: dict[str, SqlType] = {
+    "BOOLEAN": "BOOLEAN",
+    "TINYINT": "INTEGER",
+    "SMALLINT": "INTEGER",
+    "INTEGER": "INTEGER",
+    "BIGINT": "BIGINT",
+    "HUGEINT": "BIGINT",
+    "UBIGINT": "BIGINT",
+    "FLOAT": "DOUBLE",
+    "DOUBLE": "DOUBLE",
+    "VARCHAR": "VARCHAR",
+    "DATE": "DATE",
+}
+
+
+def portable_type(engine_type: str) -> SqlType:
+    """The portable type of an engine column type; decimals become doubles, any timestamp one.
+
+    Examples
+    --------
+    >>> portable_type("TIMESTAMP_NS"), portable_type("DECIMAL(18,2)"), portable_type("TINYINT")
+    ('TIMESTAMP', 'DOUBLE', 'INTEGER')
+    """
+    kind = engine_type.upper()
+    if kind.startswith("TIMESTAMP"):
+        return "TIMESTAMP"
+    if kind.startswith("DECIMAL"):
+        return "DOUBLE"
+    try:
+        return _ENGINE_TYPES[kind]
+    except KeyError:
+        raise TypeError(f"no portable type for the engine type {engine_type}") from None
+
 
 SCHEMAS = ("raw", "quarantine", "staging", "intermediate", "marts", "ml", "ops")
 
@@ -91,6 +125,22 @@ class Warehouse(ABC):
     def create_table(self, table: str, columns: Sequence[tuple[str, str]]) -> None:
         cols = ", ".join(f'"{name}" {self.render_type(t)}' for name, t in columns)
         self.execute(f"create table if not exists {table} ({cols})")
+
+    def replace_from_engine(self, table: str, select_sql: str) -> int:
+        """Replace `table` with the rows of an engine-side SELECT, in one transaction; return the count.
+
+        On DuckDB the engine is the warehouse, so the table is created in place; on PostgreSQL
+        it is created with the portable types of the SELECT's columns and filled by COPY.
+        """
+        if self.target == "duckdb":
+            with self.transaction():
+                self.execute(f"create or replace table {table} as {select_sql}")
+            return self.fetch_all(f"select count(*) from {table}")[0][0]
+        described = self.engine.execute(f"describe {select_sql}").fetchall()
+        with self.transaction():
+            self.execute(f"drop table if exists {table}")
+            self.create_table(table, [(name, portable_type(kind)) for name, kind, *_ in described])
+            return self.insert_from_engine(table, select_sql)
 
     def ensure_schemas(self) -> None:
         for schema in SCHEMAS:
