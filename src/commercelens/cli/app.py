@@ -23,6 +23,7 @@ from commercelens.cli.ingest import ingest_command
 from commercelens.cli.models import evaluate_command, predict_command, train_command
 from commercelens.cli.privacy import privacy_app
 from commercelens.cli.status import status_command
+from commercelens.cli.stream import stream_app
 from commercelens.cli.transform import transform_command
 from commercelens.cli.uplift import uplift_app
 from commercelens.errors import CommerceLensError
@@ -66,6 +67,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(features_app, name="features")
 app.add_typer(uplift_app, name="uplift")
+app.add_typer(stream_app, name="stream")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -116,3 +116,12 @@ def build_features(warehouse: Warehouse, task: str) -> int:
     spec = get_spec(task)
     select, _ = compute_features(warehouse.engine, task, _input_relations(warehouse, spec.inputs))
     return warehouse.replace_from_engine(spec.table, select)
+
+
+def fraud_mcc_risk(warehouse: Warehouse) -> dict[int, float]:
+    """MCC -> the training window's MCC risk, as the fraud features give it after that window."""
+    spec = get_spec("fraud")
+    relations = _input_relations(warehouse, spec.inputs)
+    boundaries = split_boundaries(warehouse.engine, decision_times_select("fraud", relations))
+    rows = warehouse.engine.execute(fraud.mcc_risk_sql(relations, boundaries)).fetchall()
+    return {int(mcc): float(rate) for mcc, rate in rows}

@@ -234,3 +234,17 @@ select
         as kmh_since_previous_present
 from final
 """
+
+
+def mcc_risk_sql(relations: Mapping[str, str], split: SplitBoundaries) -> str:
+    """Per MCC, the `mcc_fraud_rate` of every transaction after the training window (all of the
+    window's labels): what the stream scores with. An MCC missing here gets PRIOR_RATE."""
+    return f"""
+select
+    mcc,
+    (count(*) filter (where is_fraud) + {PRIOR_RATE * PRIOR_WEIGHT})
+        / (count(*) + {PRIOR_WEIGHT}) as mcc_fraud_rate
+from {relations["transactions"]}
+where mcc is not null and is_labelled and is_fraud is not null and event_at < {split.train_end_sql}
+group by mcc
+"""

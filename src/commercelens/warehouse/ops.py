@@ -8,6 +8,7 @@ LOAD_MANIFEST = "ops.load_manifest"
 ERASURES = "ops.erasures"
 ERASED_SUBJECTS = "ops.erased_subjects"
 PII_KEY = "ops.pii_key"
+STREAM_RUNS = "ops.stream_runs"
 
 _TABLES: dict[str, list[tuple[str, str]]] = {
     LOAD_MANIFEST: [
@@ -35,6 +36,21 @@ _TABLES: dict[str, list[tuple[str, str]]] = {
     ERASED_SUBJECTS: [("domain", "VARCHAR"), ("subject_hash", "VARCHAR"), ("erased_at", "TIMESTAMP")],
     # Which key made the pseudonyms: an HMAC of a constant, so a different key is refused.
     PII_KEY: [("fingerprint", "VARCHAR"), ("created_at", "TIMESTAMP")],
+    # One row per `stream run` (a resumed run reports the totals since its first start).
+    STREAM_RUNS: [
+        ("run_id", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("sinks", "VARCHAR"),
+        ("model", "VARCHAR"),
+        ("processed", "BIGINT"),
+        ("alerted", "BIGINT"),
+        ("alerts", "BIGINT"),
+        ("late", "BIGINT"),
+        ("dead_lettered", "BIGINT"),
+        ("seconds", "DOUBLE"),
+        ("resumed", "BOOLEAN"),
+        ("finished_at", "TIMESTAMP"),
+    ],
 }
 
 
