@@ -22,6 +22,13 @@ from commercelens.ingest.loader import IngestReport, ingest_source
 from commercelens.ml.tasks import TrainOutcome, train_task
 from commercelens.stats.power import PowerResult, proportion_config, sample_size
 from commercelens.stats.roi import RoiResult
+from commercelens.stream.processor import Processor
+from commercelens.stream.rules import load_rules
+from commercelens.stream.run import RunSummary, run_stream
+from commercelens.stream.runs import record_run
+from commercelens.stream.scoring import load_scorer
+from commercelens.stream.sinks import DUCKDB_TABLES, DuckDBSink
+from commercelens.stream.sources import FileSource
 from commercelens.uplift.data import RAIL_DISCOUNT_SHARE, rail_experiment, uplift_dir
 from commercelens.uplift.evaluation import Economics, UpliftBundle, fit, save_with_outputs
 from commercelens.warehouse import open_warehouse
@@ -52,6 +59,12 @@ class ModelsResult:
 
 
 @dataclass(frozen=True)
+class StreamResult:
+    summary: RunSummary
+    by_rule_and_level: list[tuple[str, str, int]]  # (rule, level, alerts)
+
+
+@dataclass(frozen=True)
 class DemoResult:
     data_dir: Path
     generated: bool
@@ -60,6 +73,7 @@ class DemoResult:
     transform: TransformResult
     story: ExperimentStory
     models: ModelsResult
+    stream: StreamResult
 
 
 def experiment_story(settings: Settings, progress: Callable[[str], None]) -> ExperimentStory:
@@ -106,7 +120,8 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
     transform = run_dbt(settings, "build", extra=extra, progress=progress)
     story = experiment_story(settings, progress)
     models = train_models(settings, progress)
-    return DemoResult(data_dir, generated, reports, location, transform, story, models)
+    stream = replay_payments(settings, progress)
+    return DemoResult(data_dir, generated, reports, location, transform, story, models, stream)
 
 
 def train_models(settings: Settings, progress: Callable[[str], None]) -> ModelsResult:
@@ -123,3 +138,26 @@ def train_models(settings: Settings, progress: Callable[[str], None]) -> ModelsR
         except UserError as exc:  # tiny data can lack positives in a split: say so, go on
             skipped[task] = str(exc)
     return ModelsResult(trained, skipped)
+
+
+def replay_payments(settings: Settings, progress: Callable[[str], None]) -> StreamResult:
+    """Replay the generated payments through the stream processor into ops.fraud_alerts.
+
+    The demo owns its workdir: it empties the stream tables first, so the counts are this replay's.
+    """
+    progress("stream replay")
+    scorer, model, keep_seconds = load_scorer(settings)
+    processor = Processor(load_rules(), scorer=scorer, keep_seconds=keep_seconds)
+    source = FileSource(settings.data_dir / "payments" / "transactions_data.csv")
+    sink = DuckDBSink(settings.duckdb_path, source.name)
+    try:
+        for table, _ in DUCKDB_TABLES.values():
+            sink.con.execute(f"delete from {table}")
+        summary = run_stream(source, [sink], processor, model=model if scorer else f"rules only ({model})")
+        rows = sink.con.execute(
+            "select rule, level, count(*) from ops.fraud_alerts group by all order by rule, level"
+        ).fetchall()
+    finally:
+        sink.close()
+    record_run(settings, summary)
+    return StreamResult(summary, [(rule, level, n) for rule, level, n in rows])

@@ -28,3 +28,13 @@ def test_tiny_demo_tells_the_experiment_story_and_writes_the_targeting_list(tmp_
     assert "Models: booking, conversion, fraud" in out
     assert "booking: model vs oracle" in out
     assert (tmp_path / "mlflow.db").is_file()
+    # Stream: the payments replayed through the processor, alerts per rule and level in the warehouse.
+    assert "Real-time fraud: the payments replayed through the stream" in out
+    assert "alerts per rule and level" in out
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        rules = {r for (r,) in con.execute("select distinct rule from ops.fraud_alerts").fetchall()}
+        runs = con.execute("select processed from ops.stream_runs").fetchall()
+    assert {"high_amount", "new_merchant"} <= rules
+    assert runs and runs[-1][0] > 0

@@ -5,17 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from commercelens.cli.console import console, ingest_table, progress_bar, warn
 from commercelens.cli.context import state
 from commercelens.cli.experiment import print_readout
 from commercelens.cli.ingest import report_quarantine
 from commercelens.cli.models import evaluation_table
+from commercelens.cli.stream import print_summary
 from commercelens.cli.transform import summary_table
 from commercelens.cli.uplift import uplift_table
 from commercelens.config import DEMO_KEY_FILE, resolve_pii_key
 from commercelens.errors import UserError
-from commercelens.pipeline import PLANNED_BASELINE, PLANNED_MDE, ExperimentStory, ModelsResult, run_demo
+from commercelens.pipeline import (
+    PLANNED_BASELINE,
+    PLANNED_MDE,
+    ExperimentStory,
+    ModelsResult,
+    StreamResult,
+    run_demo,
+)
 
 
 def demo_command(
@@ -42,6 +51,7 @@ def demo_command(
     console.print(summary_table(result.transform))
     print_story(result.story)
     print_models(result.models)
+    print_stream(result.stream)
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
@@ -60,7 +70,26 @@ def demo_command(
     console.print(f"  commercelens --workdir {home} uplift evaluate")
     console.print(f"  commercelens --workdir {home} evaluate fraud --json")
     console.print(f"  ls {home}/reports/models/*   # ROC, PR, calibration, lift plots and their data")
+    console.print(
+        f"  commercelens --workdir {home} stream run"
+        f" --source {result.data_dir}/payments/transactions_data.csv --sink alerts.jsonl   # live alerts"
+    )
     console.print(f"  uvx mlflow ui --backend-store-uri sqlite:///{home}/mlflow.db   # the model registry")
+
+
+def print_stream(stream: StreamResult) -> None:
+    """Alerts per rule and level from replaying the payments through the stream processor."""
+    console.rule("Real-time fraud: the payments replayed through the stream")
+    print_summary(stream.summary)
+    levels = ["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    table = Table(title="alerts per rule and level (ops.fraud_alerts)")
+    table.add_column("rule")
+    for level in levels:
+        table.add_column(level, justify="right")
+    counts = {(rule, level): n for rule, level, n in stream.by_rule_and_level}
+    for rule in sorted({rule for rule, _, _ in stream.by_rule_and_level}):
+        table.add_row(rule, *(f"{counts.get((rule, level), 0):,}" for level in levels))
+    console.print(table)
 
 
 def print_models(models: ModelsResult) -> None:

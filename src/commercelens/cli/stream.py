@@ -49,6 +49,9 @@ def run_command(
     ] = None,
     speed: Annotated[float | None, typer.Option(help="File replay paced at event time x SPEED.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Events read per step.")] = 20_000,
+    checkpoint_every: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between checkpoints (with --checkpoint-dir).")
+    ] = 2.0,
     idle_timeout: Annotated[
         float | None,
         typer.Option(help="Redis: stop after this many seconds without events (default: run until Ctrl-C)."),
@@ -73,6 +76,7 @@ def run_command(
             processor,
             checkpoint_dir=checkpoint_dir,
             batch_size=batch_size,
+            checkpoint_every=checkpoint_every,
             model=model_name,
             max_idle_seconds=idle_timeout,
         )
@@ -84,10 +88,10 @@ def run_command(
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
     else:
-        print_summary(summary, processor)
+        print_summary(summary)
 
 
-def print_summary(summary: RunSummary, processor: Processor) -> None:
+def print_summary(summary: RunSummary) -> None:
     c = summary.counts
     table = Table(title=f"stream run: {summary.source}")
     for column in ("processed", "alerted", "alerts", "late", "dead-lettered", "events/s"):

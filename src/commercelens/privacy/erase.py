@@ -81,6 +81,8 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
         SubjectTable(
             "raw.payments__fraud_labels", "transaction_id", ("raw.payments__transactions", "id", "client_id")
         ),
+        # stream alerts written to the warehouse (JSONL and Redis sinks are outside it: docs/stream.md)
+        SubjectTable("ops.fraud_alerts", "transaction_id", _PAYMENTS_TRANSACTIONS),
         *(
             SubjectTable(f"marts.{name}", "client_id")
             for name in ("fct_transactions", "dim_cards", "dim_clients")

@@ -41,6 +41,6 @@ def load_scorer(settings: Settings) -> tuple[FraudScorer | None, str, int | None
         return None, str(e), None
     if settings.target == "duckdb" and not settings.duckdb_path.exists():
         return None, f"no warehouse at {settings.duckdb_path} for the MCC risk", None
-    with open_warehouse(settings, read_only=settings.target == "duckdb") as warehouse:
+    with open_warehouse(settings) as warehouse:
         mcc_risk = fraud_mcc_risk(warehouse)
     return FraudScorer(bundle, mcc_risk), f"fraud {bundle.family} trained {bundle.trained_at}", KEEP_SECONDS
