@@ -24,6 +24,7 @@ PAYMENTS_MARTS = (
     "rpt_fraud_by_mcc",
     "rpt_fraud_loss_daily",
     "rpt_executive_monthly",
+    "rpt_rule_hits",
 )
 
 
@@ -278,3 +279,63 @@ def test_duckdb_enforces_the_dimension_and_report_primary_keys(built_duckdb) -> 
     # Keyed on PostgreSQL only: fct_transactions (the constraint costs most of DuckDB's build)
     # and dim_cards (DuckDB could not then erase a client: duckdb#13819).
     assert set(PAYMENTS_MARTS) - keyed == {"fct_transactions", "dim_cards"}
+
+
+# --- (6) the fraud rules of docs/stream.md catch the planted attacks ----------------------------
+
+
+def _planted_attacks(built_duckdb, pattern: str) -> list[list[dict]]:
+    """The generator's planted instances of `pattern`, each a list of its transactions in card
+    order (event_at, transaction_id) with the amount and the set of rules rpt_rule_hits fired."""
+    settings, data, _ = built_duckdb
+    truth = pl.read_parquet(data / "payments" / "_truth" / "transaction_truth.parquet")
+    planted = truth.filter(pl.col("pattern") == pattern)
+    ids = ", ".join(str(i) for i in planted["transaction_id"])
+    with open_warehouse(settings) as w:
+        transactions = w.fetch_all(
+            "select transaction_id, amount from marts.fct_transactions "
+            f"where transaction_id in ({ids}) order by event_at, transaction_id"
+        )
+        hits = w.fetch_all(
+            f"select transaction_id, rule from marts.rpt_rule_hits where transaction_id in ({ids})"
+        )
+    rules: dict[int, set[str]] = {}
+    for transaction_id, rule in hits:
+        rules.setdefault(transaction_id, set()).add(rule)
+    instance = dict(zip(planted["transaction_id"], planted["pattern_instance_id"], strict=True))
+    attacks: dict[int, list[dict]] = {}
+    for transaction_id, amount in transactions:
+        attacks.setdefault(instance[transaction_id], []).append(
+            {"amount": _as_decimal(amount), "rules": rules.get(transaction_id, set())}
+        )
+    assert sum(map(len, attacks.values())) == planted.height > 0
+    return list(attacks.values())
+
+
+def test_rule_hits_flag_every_planted_night_high_amount_and_impossible_travel(built_duckdb) -> None:
+    for pattern, rule in (("night_high_amount", "high_amount"), ("impossible_travel", "impossible_travel")):
+        for attack in _planted_attacks(built_duckdb, pattern):
+            assert [rule in row["rules"] for row in attack] == [True] * len(attack), pattern
+
+
+def test_rule_hits_flag_a_planted_velocity_burst_once_its_running_sum_passes_1000(built_duckdb) -> None:
+    # A burst spans under 60 s, so the window of each payment holds the burst so far: the rule
+    # fires once the running sum passes $1,000. At $400-$1,200 a payment, the first one or two
+    # may not fire (the rule looks back, never ahead); here the cards had no other payment
+    # in the minute before a burst.
+    attacks = _planted_attacks(built_duckdb, "velocity")
+    for attack in attacks:
+        running, expected = Decimal(0), []
+        for row in attack:
+            running += row["amount"]
+            expected.append(running > 1000)
+        assert [("velocity" in row["rules"]) for row in attack] == expected
+        assert expected[2:] == [True] * (len(attack) - 2)  # three payments always pass $1,000
+
+
+def test_rule_hits_flag_card_testing_bursts_from_their_third_attempt_on(built_duckdb) -> None:
+    # Attempts are 1-2 s apart: from the third on, [t - 5 s, t] holds three of them.
+    for attack in _planted_attacks(built_duckdb, "card_testing"):
+        assert len(attack) >= 3
+        fired = ["rapid_fire" in row["rules"] for row in attack]
+        assert fired == [False, False] + [True] * (len(attack) - 2)

@@ -64,25 +64,28 @@ def add(windows: KpiWindows, step: pl.DataFrame) -> None:
     """Add events (`t`, `channel`, `mcc`, `amount`, `is_alerted`) to every window they fall in."""
     if step.is_empty():
         return
-    first = (pl.col("t") // SLIDE_SECONDS) * SLIDE_SECONDS
-    per_window = [
-        step.select(
-            (first - shift * SLIDE_SECONDS).alias("window_start"),
-            "channel",
-            mcc_group().alias("mcc_group"),
-            "amount",
-            "is_alerted",
-        )
-        for shift in range(SIZE_SECONDS // SLIDE_SECONDS)
-    ]
-    partial = (
-        pl.concat(per_window)
-        .group_by("window_start", "channel", "mcc_group")
+    # aggregate per slide first (a step holds many events per slide), then spread to the windows
+    per_slide = (
+        step.group_by((pl.col("t") // SLIDE_SECONDS * SLIDE_SECONDS).alias("slide_start"), "channel", "mcc")
         .agg(
             pl.len().cast(pl.Int64).alias("transactions"),
             pl.col("amount").sum().alias("revenue"),
             pl.col("is_alerted").sum().cast(pl.Int64).alias("alerted"),
         )
+        .with_columns(mcc_group().alias("mcc_group"))
+    )
+    partial = pl.concat(
+        [
+            per_slide.select(
+                (pl.col("slide_start") - shift * SLIDE_SECONDS).alias("window_start"),
+                "channel",
+                "mcc_group",
+                "transactions",
+                "revenue",
+                "alerted",
+            )
+            for shift in range(SIZE_SECONDS // SLIDE_SECONDS)
+        ]
     )
     windows.open = (
         pl.concat([windows.open, partial.select(list(_PARTIAL))])
