@@ -18,6 +18,7 @@ PII_KEY = b"test-key-0123456789abcdef-not-secret"
 POSTGRES_ADMIN_DSN = os.environ.get(
     "COMMERCELENS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("COMMERCELENS_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -72,6 +73,36 @@ def postgres_dsn() -> Iterator[str]:
     """A throw-away database on the local PostgreSQL server."""
     with throwaway_database("commercelens_test") as dsn:
         yield dsn
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """redis://HOST:PORT of the local Redis server (a stream URI adds /KEY)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        require_server("Redis", str(exc).strip())
+    finally:
+        client.close()
+    return REDIS_URL.rstrip("/")
+
+
+@pytest.fixture
+def redis_key(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own on the Redis server; every key under it is deleted after."""
+    import redis
+
+    prefix = f"commercelens-test:{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def write_csv(directory: Path, name: str, text: str) -> Path:

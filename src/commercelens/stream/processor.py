@@ -106,9 +106,12 @@ class Processor:
             return StepOutput(pl.DataFrame(schema=ALERT_SCHEMA), late, windows.close(s.kpis, -1), 0)
         return self._release(s.max_event_time - self.allowed_lateness, late)
 
-    def finish(self) -> StepOutput:
-        """End of input: release everything buffered and close every window."""
+    def finish(self, *, end_of_input: bool = True) -> StepOutput:
+        """Release everything buffered (the watermark moves past the newest event). At the end of
+        a file every window closes too; an idle live stream keeps the open ones for its next run."""
         out = self._release(None, pl.DataFrame(schema=EVENT_SCHEMA))
+        if not end_of_input:
+            return out
         return StepOutput(
             out.alerts, out.late, pl.concat([out.kpis, windows.close(self.state.kpis, None)]), out.released
         )

@@ -49,7 +49,7 @@ def run_stream(
     """Process `source` until it ends (or stays empty `max_idle_seconds`); checkpoint as it goes."""
     started = time.perf_counter()
     resumed = _restore(source, sinks, processor, checkpoint_dir)
-    if resumed is not None and resumed.finished:
+    if resumed is not None and resumed.finished and source.bounded:
         return RunSummary(source.name, [s.name for s in sinks], processor.state.counts, 0.0, True, model)
     last_checkpoint = time.perf_counter()
     idle_since: float | None = None
@@ -66,16 +66,12 @@ def run_stream(
         parsed = parse(batch.frame)
         out = processor.process(parsed.events)
         _write(sinks, out, pl.concat([batch.dead, parsed.dead]), processor)
-        if checkpoint_dir and time.perf_counter() - last_checkpoint >= checkpoint_every:
+        if time.perf_counter() - last_checkpoint >= checkpoint_every:
             _checkpoint(source, sinks, processor, checkpoint_dir, finished=False)
             last_checkpoint = time.perf_counter()
-    out = processor.finish()
+    out = processor.finish(end_of_input=source.bounded)
     _write(sinks, out, pl.DataFrame(schema=DEAD_LETTER_SCHEMA), processor)
-    if checkpoint_dir:
-        _checkpoint(source, sinks, processor, checkpoint_dir, finished=True)
-    else:
-        for sink in sinks:
-            sink.commit()
+    _checkpoint(source, sinks, processor, checkpoint_dir, finished=source.bounded)
     seconds = time.perf_counter() - started
     return RunSummary(
         source.name, [s.name for s in sinks], processor.state.counts, seconds, resumed is not None, model
@@ -98,11 +94,15 @@ def _write(sinks: list[Sink], out: StepOutput, dead: pl.DataFrame, processor: Pr
 
 
 def _checkpoint(
-    source: Source, sinks: list[Sink], processor: Processor, directory: Path, *, finished: bool
+    source: Source, sinks: list[Sink], processor: Processor, directory: Path | None, *, finished: bool
 ) -> None:
+    """Sinks durable, then the checkpoint, then the source acknowledges. Without a checkpoint
+    directory the source still acknowledges what the sinks hold (a crash then restarts with empty
+    state: use --checkpoint-dir for the exactly-once guarantee)."""
     positions = {sink.name: sink.commit() for sink in sinks}
     position = source.position()
-    ckpt.save(directory, ckpt.Checkpoint(processor.state, position, positions, finished=finished))
+    if directory is not None:
+        ckpt.save(directory, ckpt.Checkpoint(processor.state, position, positions, finished=finished))
     source.commit(position)
 
 

@@ -27,6 +27,7 @@ class RawBatch:
 
 class Source(Protocol):
     name: str
+    bounded: bool  # a file ends; a live stream only goes idle
 
     def read(self, max_events: int) -> RawBatch | None:
         """The next events (possibly none yet); None when a finite source is exhausted."""
@@ -54,6 +55,7 @@ class FileSource:
         if not path.is_file():
             raise UserError(f"{path}: no such file to replay")
         self.name = f"file://{path}"
+        self.bounded = True
         self.path = path
         self.rate, self.speed = rate, speed
         self.frame, self.unparsed = _read_file(path)
