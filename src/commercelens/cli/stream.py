@@ -61,11 +61,10 @@ def run_command(
     """Process transactions into alerts, KPI windows and dead letters; report the counts."""
     settings = state(ctx).settings
     config = load_rules(rules)
-    scorer, model_name, keep_seconds = (
-        load_scorer(settings) if model else (None, "rules only (--no-model)", None)
-    )
+    scorer, model_name, keep_seconds = load_scorer(settings) if model else (None, "--no-model", None)
     if scorer is None:
-        err_console.print(f"[yellow]no fraud model: {model_name}; running the rules alone[/yellow]")
+        err_console.print(f"[yellow]running the rules alone, without the fraud model ({model_name})[/yellow]")
+        model_name = f"rules only ({model_name})"
     processor = Processor(config, allowed_lateness=allowed_lateness, scorer=scorer, keep_seconds=keep_seconds)
     src = open_source(source, rate=rate, speed=speed)
     sinks = [open_sink(uri, warehouse=settings.duckdb_path, source_name=src.name) for uri in sink]

@@ -95,6 +95,7 @@ class DuckDBSink:
     def __init__(self, path: Path, source_name: str = "") -> None:
         self.name = f"duckdb://{path}"
         self.source_name = source_name
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(path))
         self.con.execute("create schema if not exists ops")
         for table, columns in DUCKDB_TABLES.values():
