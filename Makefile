@@ -35,6 +35,7 @@ bench: install
 	cd benchmarks && ../$(BIN)/python uplift.py
 	cd benchmarks && ../$(BIN)/python features.py --rows 100000 10000000 --apply-rows 100000
 	cd benchmarks && ../$(BIN)/python models.py --jobs 2
+	cd benchmarks && ../$(BIN)/python stream.py
 
 lint: install
 	$(BIN)/ruff check .
