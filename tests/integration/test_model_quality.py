@@ -1,9 +1,9 @@
 """Issue 4's quality targets on generated `small` data (the demo's data: seed 42), against the oracle.
 
 Measured on this data (docs/models.md): booking AUC 0.990 x oracle, conversion 0.975 x, fraud
-0.956 x with PR-AUC 0.912 x; ECE <= 0.009 everywhere. Booking and conversion meet the AUC target
-(>= 0.97 x oracle); fraud meets its PR-AUC target (>= 0.9 x) but not the AUC one, so its test pins
-what is reached, with a margin, and says so.
+0.973 x with PR-AUC 0.905 x; ECE <= 0.009 everywhere. Booking and conversion meet the AUC target
+(>= 0.97 x oracle) and are tested against it; fraud meets both of its targets (AUC >= 0.97 x,
+PR-AUC >= 0.9 x) by less than 0.01 each (233 test frauds), so its test allows 0.01 below each.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def test_calibrated_probabilities_are_within_two_points(evaluations, task):
     assert evaluations[task].ece <= 0.02
 
 
-def test_fraud_model_is_close_to_the_oracle_but_short_of_the_auc_target(evaluations):
+def test_fraud_model_reaches_its_targets_within_a_margin_of_one_point(evaluations):
     result = evaluations["fraud"]
-    # Targets 0.97 x AUC (not met: 0.956) and 0.9 x PR-AUC (met: 0.912), on 233 test frauds: a
-    # last-digit change in a feature moves these by up to 0.02, hence the margins.
-    assert result.auc / result.oracle_auc >= 0.93
-    assert result.pr_auc / result.oracle_pr_auc >= 0.87
+    # Targets 0.97 x AUC (met: 0.973) and 0.9 x PR-AUC (met: 0.905) on 233 test frauds; the margin
+    # of 0.01 absorbs a last-digit change in a feature (docs/models.md, "Fraud model settings").
+    assert result.auc / result.oracle_auc >= 0.97 - 0.01
+    assert result.pr_auc / result.oracle_pr_auc >= 0.9 - 0.01
