@@ -20,6 +20,7 @@ from commercelens.generate.common import Scale
 from commercelens.generate.rail import EXPERIMENT_ID
 from commercelens.ingest.loader import IngestReport, ingest_source
 from commercelens.ml.tasks import TrainOutcome, train_task
+from commercelens.report import write_report
 from commercelens.stats.power import PowerResult, proportion_config, sample_size
 from commercelens.stats.roi import RoiResult
 from commercelens.stream.processor import Processor
@@ -74,6 +75,7 @@ class DemoResult:
     story: ExperimentStory
     models: ModelsResult
     stream: StreamResult
+    report: Path  # the offline HTML report (commercelens report)
 
 
 def experiment_story(settings: Settings, progress: Callable[[str], None]) -> ExperimentStory:
@@ -121,7 +123,9 @@ def run_demo(settings: Settings, key: bytes, scale: Scale, progress: Callable[[s
     story = experiment_story(settings, progress)
     models = train_models(settings, progress)
     stream = replay_payments(settings, progress)
-    return DemoResult(data_dir, generated, reports, location, transform, story, models, stream)
+    progress("report")
+    report = write_report(settings)
+    return DemoResult(data_dir, generated, reports, location, transform, story, models, stream, report)
 
 
 def train_models(settings: Settings, progress: Callable[[str], None]) -> ModelsResult:

@@ -38,3 +38,8 @@ def test_tiny_demo_tells_the_experiment_story_and_writes_the_targeting_list(tmp_
         runs = con.execute("select processed from ops.stream_runs").fetchall()
     assert {"high_amount", "new_merchant"} <= rules
     assert runs and runs[-1][0] > 0
+    # Report: the offline HTML page is written by the demo and its path printed (issue 7).
+    report = tmp_path / "reports" / "commercelens_report.html"
+    assert report.is_file() and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert f"Report: {report}" in " ".join(out.split())  # Rich may wrap a long path onto its own line
+    assert "Open what the demo built" in out and report.resolve().as_uri() in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from commercelens.cli.context import state
 from commercelens.cli.experiment import print_readout
 from commercelens.cli.ingest import report_quarantine
 from commercelens.cli.models import evaluation_table
+from commercelens.cli.report import open_command
 from commercelens.cli.stream import print_summary
 from commercelens.cli.transform import summary_table
 from commercelens.cli.uplift import uplift_table
@@ -55,6 +57,7 @@ def demo_command(
     home = settings.home
     console.print(f"Generated data: {result.data_dir}" + ("" if result.generated else " (reused)"))
     console.print(f"Warehouse: {result.warehouse_location}")
+    console.print(f"Report: {result.report}", highlight=False, soft_wrap=True)
     key_file = home / DEMO_KEY_FILE
     console.print("Next (in the project's environment: source .venv/bin/activate):")
     if settings.pii_key is None:
@@ -75,6 +78,22 @@ def demo_command(
         f" --source {result.data_dir}/payments/transactions_data.csv --sink alerts.jsonl   # live alerts"
     )
     console.print(f"  uvx mlflow ui --backend-store-uri sqlite:///{home}/mlflow.db   # the model registry")
+    print_open(ctx, home, result.report)
+
+
+def print_open(ctx: typer.Context, home: Path, report: Path) -> None:
+    """The closing block: the exact commands to open the report, the API docs and the dashboard."""
+    available = getattr(ctx.find_root().command, "commands", {})
+    serve = f"commercelens --workdir {home} serve --port 8000   # then open http://127.0.0.1:8000/docs"
+    board = f"commercelens --workdir {home} dashboard --port 8501   # then open http://127.0.0.1:8501"
+    console.rule("Open what the demo built")
+    for name, command, built in (
+        ("report", open_command(report), True),
+        ("API docs", serve, "serve" in available),
+        ("dashboard", board, "dashboard" in available),
+    ):
+        suffix = "" if built else "   (issue 7, not built yet)"
+        console.print(f"  {name + ':':<11} {command}{suffix}", highlight=False, soft_wrap=True)
 
 
 def print_stream(stream: StreamResult) -> None:
