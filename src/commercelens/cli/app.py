@@ -13,8 +13,10 @@ from typing import Annotated
 import typer
 
 from commercelens import __version__
+from commercelens.cli.api import api_key_app, serve_command
 from commercelens.cli.console import err_console
 from commercelens.cli.context import CliState
+from commercelens.cli.dashboard import dashboard_command
 from commercelens.cli.demo import demo_command
 from commercelens.cli.experiment import experiment_app
 from commercelens.cli.features import features_app
@@ -22,6 +24,7 @@ from commercelens.cli.generate import generate_command
 from commercelens.cli.ingest import ingest_command
 from commercelens.cli.models import evaluate_command, predict_command, train_command
 from commercelens.cli.privacy import privacy_app
+from commercelens.cli.report import report_command
 from commercelens.cli.status import status_command
 from commercelens.cli.stream import stream_app
 from commercelens.cli.transform import transform_command
@@ -63,11 +66,15 @@ app.command("demo")(demo_command)
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("predict")(predict_command)
+app.command("report")(report_command)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(features_app, name="features")
 app.add_typer(uplift_app, name="uplift")
 app.add_typer(stream_app, name="stream")
+app.command("serve")(serve_command)
+app.command("dashboard")(dashboard_command)
+app.add_typer(api_key_app, name="api-key")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,75 @@
+"""`create_app(settings)`: the FastAPI app of `commercelens serve`.
+
+Nothing is loaded at import or in the factory: the lifespan loads the models and the online
+state (in a worker thread) when the server starts, and `Services` loads on first use when no
+lifespan ran. Middleware, outermost first: metrics, API key, body limit (see `middleware`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from commercelens import __version__
+from commercelens.api.errors import install_handlers
+from commercelens.api.middleware import ApiKeyMiddleware, ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
+from commercelens.api.routes import ROUTERS
+from commercelens.api.security import KeyStore
+from commercelens.api.services import ApiConfig, Services
+from commercelens.config import Settings
+
+DESCRIPTION = """\
+Booking and fraud decisions from the models `commercelens train` wrote, experiment readouts and
+service metrics. Requests are business events in their input layouts (a rail search, a card
+transaction), never feature vectors: the service derives the features as training did.
+
+Every route but `/health` (and these docs) needs an API key in the `X-API-Key` header:
+`commercelens api-key create NAME` prints one. See docs/api.md.
+"""
+TAGS = [
+    {"name": "service", "description": "Liveness, readiness, Prometheus metrics."},
+    {"name": "models", "description": "The champion models."},
+    {"name": "predict", "description": "Scores, tiers, decisions and reasons per business event."},
+    {"name": "fraud", "description": "The stream's rules and model for one transaction."},
+    {"name": "experiments", "description": "A/B readouts."},
+    {"name": "segments", "description": "Not built yet (activation)."},
+]
+
+
+def create_app(settings: Settings, config: ApiConfig | None = None) -> FastAPI:
+    """The API over one workdir's warehouse, models and API keys."""
+    config = config or ApiConfig()
+    services = Services(settings, config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(services.load)
+        yield
+        services.runner.close()
+
+    app = FastAPI(
+        title="CommerceLens API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.metrics = ApiMetrics()
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    open_paths = frozenset(
+        p
+        for p in ("/health", app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
+        if p
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes)
+    app.add_middleware(ApiKeyMiddleware, store=KeyStore.for_workdir(settings.home), open_paths=open_paths)
+    # the routes to label requests refused before routing (401, 413) with their templates
+    routes = [r for router in ROUTERS for r in router.routes] + [r for r in app.routes if hasattr(r, "path")]
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
+    return app

@@ -1,0 +1,15 @@
+"""One router per resource; `ROUTERS` in the order /docs shows them."""
+
+from __future__ import annotations
+
+from commercelens.api.routes import experiments, fraud, health, metrics, models, predict, segments
+
+ROUTERS = (
+    health.router,
+    models.router,
+    predict.router,
+    fraud.router,
+    experiments.router,
+    segments.router,
+    metrics.router,
+)

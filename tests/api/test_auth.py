@@ -1,0 +1,74 @@
+"""API keys: 401 before anything else, hashes only on disk, keys created and revoked while serving."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from commercelens.api.security import HEADER, KeyStore
+from commercelens.cli.app import run
+
+pytestmark = pytest.mark.integration
+
+
+def _protected(client) -> list[tuple[str, str]]:
+    paths = client.get("/openapi.json").json()["paths"]
+    return [(m.upper(), p) for p, methods in paths.items() for m in methods if p != "/health"]
+
+
+def test_every_route_but_health_needs_a_key(client):
+    routes = _protected(client)
+    assert len(routes) >= 12
+    for method, path in routes:
+        url = path.replace("{experiment_id}", "discount_5pct").replace("{name}", "x")
+        for headers in ({}, {HEADER: "clk_00000000_" + "a" * 43}, {HEADER: "not-a-key"}):
+            response = client.request(method, url, headers=headers)
+            assert response.status_code == 401, (method, path, headers, response.text)
+            assert "API key" in response.json()["detail"]
+
+
+def test_no_key_is_a_401_even_for_a_malformed_body(client):
+    response = client.post(
+        "/predict/booking", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/health", "/docs", "/openapi.json"])
+def test_health_and_docs_are_open(client, path):
+    assert client.get(path).status_code == 200
+
+
+def test_the_key_file_holds_salted_hashes_only(api_settings, api_key):
+    path = KeyStore.for_workdir(api_settings.home).path
+    text = path.read_text()
+    secret = api_key.rsplit("_", 1)[1]
+    assert api_key not in text and secret not in text
+    records = json.loads(text)["keys"]
+    assert {"name", "key_id", "salt", "digest", "created_at"} <= set(records[0])
+    assert len({r["salt"] for r in records}) == len(records)  # one salt per key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_cli_prints_the_key_once_as_the_last_line_and_a_running_server_accepts_it(
+    client, api_settings, capsys
+):
+    home = ["--workdir", str(api_settings.home)]
+    assert run([*home, "api-key", "create", "dashboard"]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("clk_") and len(key) == 4 + 8 + 1 + 43
+    assert client.get("/metrics", headers={HEADER: key}).status_code == 200  # no restart needed
+    assert run([*home, "api-key", "create", "dashboard"]) == 1  # names are unique
+    assert "exists" in capsys.readouterr().err
+    assert run([*home, "api-key", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "dashboard" in listed and key not in listed
+    assert run([*home, "api-key", "revoke", "dashboard"]) == 0
+    assert client.get("/metrics", headers={HEADER: key}).status_code == 401
+
+
+def test_key_names_are_checked(tmp_path, capsys):
+    assert run(["--workdir", str(tmp_path), "api-key", "create", "bad name!"]) == 1
+    assert "invalid key name" in capsys.readouterr().err
