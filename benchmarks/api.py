@@ -1,6 +1,6 @@
 """Issue 7 API figures: /predict/booking latency at 200 requests/s, /predict/booking/batch of 1,000.
 
-    python benchmarks/api.py --workdir /tmp/fw/home [--rate 200] [--seconds 30] [--batches 30]
+    cd benchmarks && python api.py --workdir /tmp/fw/home [--rate 200] [--seconds 30] [--batches 30]
 
 Needs a workdir where the demo ran (warehouse and trained booking model). The script
 
@@ -8,10 +8,12 @@ Needs a workdir where the demo ran (warehouse and trained booking model). The sc
    to a file) on a free port, a process of its own, and adds a temporary API key to the workdir
    (revoked at the end);
 2. runs the load in another process: an asyncio client (keep-alive connections, requests encoded
-   beforehand; opens a connection when none is idle) sends POST /predict/booking at a fixed rate (open loop: each request leaves at its scheduled time whether or not earlier ones
-   came back, and its latency counts from that scheduled time, so a stall is not hidden by the
-   client waiting for it), after a warm-up; the searches are drawn from real users of the
-   warehouse, routes, lead times, prices and search times after the loaded history;
+   beforehand, a new connection when none is idle) sends POST /predict/booking at a fixed rate,
+   open loop: each request leaves at its scheduled time whether or not earlier ones came back,
+   and its latency counts from that scheduled time, so a stall is not hidden by the client
+   waiting for it; after a warm-up. The searches are drawn from real users of the warehouse,
+   routes, lead times, prices and search times after the loaded history. The server's CPU time
+   per request is read from /proc;
 3. sends 1,000-search batches one after the other (the default, without reason codes, then with
    `?reasons=3`), timing each from send to the last byte of the answer.
 
@@ -25,10 +27,12 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,6 +71,12 @@ def searches(workdir: Path, n: int, seed: int = 7) -> list[dict]:
             }
         )
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -240,18 +250,21 @@ def main() -> None:
     from commercelens.api.security import KeyStore
 
     workdir = args.workdir.resolve()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    scratch = Path(tempfile.mkdtemp(prefix="commercelens-api-bench-"))
+    log = scratch / "serve.log"
+    rows = searches(workdir, 2_000)
+    bodies = scratch / "searches.json"
+    bodies.write_text(json.dumps(rows))
     store = KeyStore.for_workdir(workdir)
     name = f"benchmark-{os.getpid()}"
     key = store.create(name)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = Path(f"/tmp/commercelens-api-bench-{port}.log")
-    rows = searches(workdir, 2_000)
-    bodies = Path(f"/tmp/commercelens-api-bench-{port}.json")
-    bodies.write_text(json.dumps(rows))
-    server = start_server(workdir, port, log, args.access_log)
-    load_before = os.getloadavg()
+    server = None
     try:
+        server = start_server(workdir, port, log, args.access_log)
+        load_before = os.getloadavg()
+        cpu_before = cpu_seconds(server.pid)
         load = subprocess.run(
             [
                 sys.executable,
@@ -278,15 +291,18 @@ def main() -> None:
             raise RuntimeError(f"the load process failed:\n{load.stderr[-3000:]}")
         single = json.loads(load.stdout.strip().splitlines()[-1])
         load_during = os.getloadavg()
+        total = sum(single["statuses"].values())
+        single["server_cpu_ms_per_request"] = (cpu_seconds(server.pid) - cpu_before) / total * 1000
         batch = [
             batches(base, key, rows[:1000], args.batches, 0),
             batches(base, key, rows[:1000], max(5, args.batches // 3), 3),
         ]
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
         store.revoke(name)
-        bodies.unlink(missing_ok=True)
+    shutil.rmtree(scratch)  # kept (with the server's log) when something failed
     figures = {
         "date": today(),
         "machine": machine(),
@@ -304,6 +320,7 @@ def main() -> None:
     s = single
     print(f"{figures['command']} ({figures['date']}, {figures['machine']})")
     print(f"load average before {load_before[0]:.2f}, after the single-search run {load_during[0]:.2f}")
+    print(f"server CPU per single-search request: {single['server_cpu_ms_per_request']:.2f} ms")
     print("| measurement | requests | p50 | p90 | p99 | max | target |")
     print("|---|---:|---:|---:|---:|---:|---|")
     print(

@@ -7,6 +7,7 @@ lifespan ran. Middleware, outermost first: metrics, API key, body limit (see `mi
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,6 +48,9 @@ def create_app(settings: Settings, config: ApiConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(services.load)
+        if config.freeze_gc:
+            gc.collect()
+            gc.freeze()
         yield
         services.runner.close()
 

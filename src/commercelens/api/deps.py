@@ -20,7 +20,7 @@ api_key_header = APIKeyHeader(
 ApiKey = Security(api_key_header)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 

@@ -22,14 +22,15 @@ def serve_command(
     """Serve the REST API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    from commercelens.api import create_app
+    from commercelens.api import ApiConfig, create_app
     from commercelens.api.security import KeyStore
 
     settings = state(ctx).settings
     if not KeyStore.for_workdir(settings.home).records():
         warn("no API keys yet: every route but /health answers 401; run `commercelens api-key create NAME`")
     err_console.print(f"CommerceLens API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log, log_level="info")
+    app = create_app(settings, ApiConfig(freeze_gc=True))
+    uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
 
 
 @api_key_app.command("create")

@@ -38,8 +38,8 @@ BatchReasons = Annotated[
     Query(
         ge=0,
         le=10,
-        description="Top reason codes per search; none by default: exact TreeSHAP costs about 0.5-0.7 ms "
-        "per search with the demo's booking model, ten times the rest of the batch.",
+        description="Top reason codes per search; none by default: exact TreeSHAP costs about 0.7 ms per "
+        "search on one core with the demo's booking model, several times the rest of the batch.",
     ),
 ]
 CONVERSION_NOT_BUILT = (
