@@ -2,7 +2,7 @@
 
 The warehouse of `built_duckdb` (tests/conftest.py) is copied into a workdir of its own, so the
 models, MLflow registry and API keys of these tests never meet the other tests' ones; the
-booking and fraud models are trained there once per session (`train_task`, with the generated
+booking, fraud and conversion models are trained there once per session (`train_task`, with the generated
 data's truth as the oracle).
 """
 
@@ -34,7 +34,7 @@ def api_settings(built_duckdb, tmp_path_factory) -> Settings:
         if source.exists():
             shutil.copy(source, home / source.name)
     settings = load_settings(home=home)
-    for task in ("booking", "fraud"):
+    for task in ("booking", "fraud", "conversion"):
         train_task(settings, task, data_dir=data_dir)
     return settings
 

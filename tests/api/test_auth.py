@@ -7,19 +7,22 @@ import stat
 
 import pytest
 
+from commercelens.api import ApiConfig, create_app
 from commercelens.api.security import HEADER, KeyStore
 from commercelens.cli.app import run
+
+from .conftest import TestClient
 
 pytestmark = pytest.mark.integration
 
 
-def _protected(client) -> list[tuple[str, str]]:
-    paths = client.get("/openapi.json").json()["paths"]
+def _protected(client, headers) -> list[tuple[str, str]]:
+    paths = client.get("/openapi.json", headers=headers).json()["paths"]
     return [(m.upper(), p) for p, methods in paths.items() for m in methods if p != "/health"]
 
 
-def test_every_route_but_health_needs_a_key(client):
-    routes = _protected(client)
+def test_every_route_but_health_needs_a_key(client, headers):
+    routes = _protected(client, headers) + [("GET", p) for p in ("/docs", "/redoc", "/openapi.json")]
     assert len(routes) >= 12
     for method, path in routes:
         url = path.replace("{experiment_id}", "discount_5pct").replace("{name}", "x")
@@ -36,9 +39,18 @@ def test_no_key_is_a_401_even_for_a_malformed_body(client):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/health", "/docs", "/openapi.json"])
-def test_health_and_docs_are_open(client, path):
-    assert client.get(path).status_code == 200
+def test_health_is_open_and_the_docs_take_a_key(client, headers):
+    assert client.get("/health").status_code == 200
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=headers).status_code == 200
+
+
+def test_public_docs_open_the_docs_and_nothing_else(api_settings):
+    with TestClient(create_app(api_settings, ApiConfig(public_docs=True))) as public:
+        for path in ("/health", "/docs", "/redoc", "/openapi.json"):
+            assert public.get(path).status_code == 200, path
+        assert public.get("/model/metadata").status_code == 401
 
 
 def test_the_key_file_holds_salted_hashes_only(api_settings, api_key):

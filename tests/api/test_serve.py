@@ -86,7 +86,7 @@ def test_serve_answers_over_http(server):
         assert (
             http.post("/predict/booking", json={**search, "user_id": ""}, headers=headers).status_code == 422
         )
-        assert http.get("/docs").status_code == 200
+        assert http.get("/docs").status_code == 401 and http.get("/docs", headers=headers).status_code == 200
         metrics = http.get("/metrics", headers=headers).text
         assert 'route="/predict/booking",status="200"' in metrics
     assert "Uvicorn running" in log.read_text() or "Application startup complete" in log.read_text()

@@ -1,4 +1,4 @@
-"""/health, /ready, /model/metadata, /metrics, /experiments, /segments and the 501 routes."""
+"""/health, /ready, /model/metadata, /metrics, /experiments and /segments."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_ready_when_models_and_warehouse_are_there(client, headers):
     response = client.get("/ready", headers=headers)
     assert response.status_code == 200, response.json()
     checks = response.json()["checks"]
-    assert set(checks) == {"warehouse", "booking_model", "fraud_model"}
+    assert set(checks) == {"warehouse", "booking_model", "fraud_model", "conversion_model"}
     assert all(c["ok"] for c in checks.values())
 
 
@@ -31,6 +31,7 @@ def test_not_ready_without_models_names_the_reason(empty_client):
     checks = response.json()["checks"]
     assert not checks["warehouse"]["ok"] and "run `commercelens demo`" in checks["warehouse"]["detail"]
     assert "commercelens train booking" in checks["booking_model"]["detail"]
+    assert "commercelens train conversion" in checks["conversion_model"]["detail"]
 
 
 @pytest.mark.parametrize(
@@ -40,16 +41,20 @@ def test_not_ready_without_models_names_the_reason(empty_client):
         ("/predict/booking/batch", "batch"),
         ("/fraud/score", "transaction"),
         ("/predict/fraud", "transaction"),
+        ("/predict/conversion", "session"),
+        ("/predict/conversion/batch", "sessions"),
     ],
 )
 def test_predictions_without_a_model_are_503_with_the_reason(empty_client, path, body):
-    from commercelens.api.schemas import BOOKING_EXAMPLE, TRANSACTION_EXAMPLE
+    from commercelens.api.schemas import BOOKING_EXAMPLE, SHOP_EVENTS_EXAMPLE, TRANSACTION_EXAMPLE
 
     client, headers = empty_client
     payload = {
         "booking": BOOKING_EXAMPLE,
         "batch": {"searches": [BOOKING_EXAMPLE]},
         "transaction": TRANSACTION_EXAMPLE,
+        "session": {"events": SHOP_EVENTS_EXAMPLE},
+        "sessions": {"sessions": [{"events": SHOP_EVENTS_EXAMPLE}]},
     }[body]
     response = client.post(path, json=payload, headers=headers)
     assert response.status_code == 503
@@ -62,10 +67,6 @@ def test_predictions_without_a_model_are_503_with_the_reason(empty_client, path,
 def test_model_metadata_has_every_task_with_metrics_against_the_oracle(client, headers, api_settings):
     models = client.get("/model/metadata", headers=headers).json()["models"]
     assert set(models) == {"booking", "conversion", "fraud"}
-    assert (
-        not models["conversion"]["available"]
-        and "no trained conversion model" in models["conversion"]["reason"]
-    )
     booking = models["booking"]
     assert booking["available"] and booking["version"] == 1 and booking["family"] == "lightgbm"
     assert booking["features"][:2] == ["route", "lead_time_days"] and len(booking["training_data_hash"]) == 64
@@ -75,7 +76,13 @@ def test_model_metadata_has_every_task_with_metrics_against_the_oracle(client, h
         booking["metrics"]["test"]["roc_auc"] / booking["metrics"]["test_oracle"]["roc_auc"]
     )
     assert booking["online_state"]["users"] > 0 and booking["online_state"]["searches"] > 0
-    assert models["fraud"]["served_by"] == ["/fraud/score", "/predict/fraud"]
+    assert "/fraud/score" in models["fraud"]["served_by"]
+    conversion = models["conversion"]
+    assert conversion["available"] and conversion["served_by"] == [
+        "/predict/conversion",
+        "/predict/conversion/batch",
+    ]
+    assert conversion["online_state"]["sessions"] > 0 and conversion["online_state"]["events"] > 0
 
 
 def test_metrics_count_requests_per_route_template(client, headers):
@@ -112,14 +119,3 @@ def test_unknown_experiment_is_404_and_a_bad_control_a_422(client, headers):
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "control"]
     response = client.get("/experiments/discount_5pct?alpha=2", headers=headers)
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "alpha"]
-
-
-def test_segments_are_not_built_yet(client, headers):
-    response = client.get("/segments/high_intent?page=2", headers=headers)
-    assert response.status_code == 404 and "not built yet" in response.json()["detail"]
-
-
-@pytest.mark.parametrize("path", ["/predict/conversion", "/predict/conversion/batch", "/predict/fraud/batch"])
-def test_routes_not_built_say_so_with_501(client, headers, path):
-    response = client.post(path, json={}, headers=headers)
-    assert response.status_code == 501 and "not built" in response.json()["detail"]

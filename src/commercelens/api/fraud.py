@@ -1,16 +1,20 @@
-"""Score one transaction as the stream would: the card's history, the rules and the fraud model.
+"""Score transactions as the stream would: the cards' history, the rules and the fraud model.
 
-The card's earlier transactions (event time strictly before the transaction's second) come from
-`marts.fct_transactions` and go through the stream's own `advance` into a `CardState`, exactly as
-a stream that had processed them would hold it; then a `Processor` with that state processes the
-one event (rules, streaming features, model) and returns its alerts. Same-second transactions of
-the card are not history (the stream would see them in the same step). Nothing is written: the
-next request starts again from the warehouse.
+A request's transactions (one, or a batch) are parsed by the stream's own parser. Each card's
+earlier transactions come from `marts.fct_transactions`, strictly before the card's earliest
+second in the request, and go through the stream's own `advance` into a `CardState`, exactly as
+a stream that had processed them would hold it. Then a `Processor` with that state processes the
+request's transactions as one event-time step, sorted by (card, t, id) like every stream step:
+the rules, the streaming features and one model call over all of them. So a batch's earlier
+transactions are the later ones' history, and a day's file scored at once gets the answers a
+replay gives it. Warehouse rows of a card at or after its earliest second in the request are not
+history (the request says what happened from there on; same-second rows would be in the same
+step). Nothing is written: the next request starts again from the warehouse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +26,7 @@ from commercelens.api.booking_features import from_epoch_us
 from commercelens.api.errors import FieldError
 from commercelens.ml.bundle import ModelBundle, predict_proba
 from commercelens.ml.explain import EXPLAINABLE, reason_codes
-from commercelens.ml.policy import Decided, DecisionPolicy, decide
+from commercelens.ml.policy import DecisionPolicy, decide
 from commercelens.stream.events import EVENT_SCHEMA, RAW_COLUMNS, TIME_FORMAT, parse
 from commercelens.stream.features import fraud_features
 from commercelens.stream.processor import LEVELS, Processor, ProcessorState
@@ -32,12 +36,19 @@ from commercelens.stream.state import CardState, advance
 from commercelens.warehouse.base import Warehouse
 
 TRANSACTIONS = "marts.fct_transactions"
+# Each card of the request with its cut, as two bound lists unnested side by side (the same SQL on
+# DuckDB and PostgreSQL: `double precision`, not DuckDB's `double`); the card's rows before its cut.
 _HISTORY_SQL = f"""
-select transaction_id, event_at, card_id, cast(amount as double) as amount, channel, merchant_id,
-    merchant_state, zip, mcc, errors, device_id,
-    merchant_latitude as latitude, merchant_longitude as longitude
-from {TRANSACTIONS}
-where card_id = ? and event_at < ?
+with cuts as (
+    select unnest(cast(? as bigint[])) as card_id, unnest(cast(? as timestamp[])) as cut_at
+)
+select transactions.transaction_id, transactions.event_at, transactions.card_id,
+    cast(transactions.amount as double precision) as amount, transactions.channel, transactions.merchant_id,
+    transactions.merchant_state, transactions.zip, transactions.mcc, transactions.errors,
+    transactions.device_id, transactions.merchant_latitude as latitude,
+    transactions.merchant_longitude as longitude
+from {TRANSACTIONS} as transactions
+inner join cuts on transactions.card_id = cuts.card_id and transactions.event_at < cuts.cut_at
 """
 
 
@@ -52,21 +63,38 @@ class FraudResult:
     rules_fired: list[str]
     alerts: list[tuple[str, str]]  # alert id, rule
     reasons: list[tuple[str, Any, float]]
-    history: int
+    history: int  # the card's transactions read from the warehouse
     history_first: datetime | None
     history_last: datetime | None
-    decided: Decided
+    tier: str
+    decision: str
 
 
-def event_frame(transaction: Mapping[str, Any]) -> pl.DataFrame:
-    """The stream's typed event for one transaction (its parser, so the same rules apply)."""
-    raw = {name: [_text(transaction.get(name))] for name in RAW_COLUMNS}
-    raw["offset"] = [0]
+def events_frame(
+    transactions: Sequence[Mapping[str, Any]], where: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The stream's typed events (its parser, so the same rules apply), `offset` = request index.
+
+    A field the parser rejects is a 422 at `[*where, index, field]`, or `["body", field]` when
+    `where` is None (one transaction, the whole body); so is a transaction id given twice.
+    """
+    raw: dict[str, list[Any]] = {name: [_text(t.get(name)) for t in transactions] for name in RAW_COLUMNS}
+    raw["offset"] = list(range(len(transactions)))
     parsed = parse(pl.DataFrame(raw, schema={**dict.fromkeys(RAW_COLUMNS, pl.String), "offset": pl.Int64}))
     if parsed.dead.height:
-        field, reason = parsed.dead["field"][0], parsed.dead["reason"][0]
-        raise FieldError(["body", field], reason)
-    return parsed.events
+        index, field, reason, _ = parsed.dead.sort("offset").row(0)
+        raise FieldError(["body", field] if where is None else [*where, index, field], reason)
+    events = parsed.events
+    if where is not None and events["transaction_id"].n_unique() < events.height:
+        seen = events.with_columns(pl.col("offset").first().over("transaction_id").alias("first"))
+        index, first, id_ = (
+            seen.filter(pl.col("offset") != pl.col("first"))
+            .sort("offset")
+            .select("offset", "first", "transaction_id")
+            .row(0)
+        )
+        raise FieldError([*where, index, "id"], f"transaction id {id_} is also at index {first}")
+    return events
 
 
 def _text(value: Any) -> str | None:
@@ -77,10 +105,12 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def card_history(warehouse: Warehouse, event: pl.DataFrame) -> pl.DataFrame:
-    """The card's transactions before the event's second as stream events, in (card, t, id) order."""
-    before = _utc_from_epoch(int(event["t"][0]))
-    frame = pl.from_arrow(warehouse.fetch_arrow(_HISTORY_SQL, [int(event["card_id"][0]), before]))
+def card_history(warehouse: Warehouse, events: pl.DataFrame) -> pl.DataFrame:
+    """Each card's transactions before its earliest second in `events`, as stream events in
+    (card, t, id) order: one query for all the cards."""
+    cuts = events.group_by("card_id").agg(pl.col("t").min())
+    params = [cuts["card_id"].to_list(), [_utc_from_epoch(t) for t in cuts["t"].to_list()]]
+    frame = pl.from_arrow(warehouse.fetch_arrow(_HISTORY_SQL, params))
     assert isinstance(frame, pl.DataFrame)
     if frame.is_empty():
         return pl.DataFrame(schema=EVENT_SCHEMA)
@@ -95,7 +125,7 @@ def card_history(warehouse: Warehouse, event: pl.DataFrame) -> pl.DataFrame:
 
 
 def card_state(history: pl.DataFrame, watermark: int) -> CardState:
-    """The state a stream holds for the card after `history` (all before `watermark`)."""
+    """The state a stream holds for the cards after `history` (all before `watermark`)."""
     state = CardState(KEEP_SECONDS)
     if history.height:
         step = history.with_columns(
@@ -111,24 +141,23 @@ def card_state(history: pl.DataFrame, watermark: int) -> CardState:
 
 @dataclass
 class _Capture:
-    """The processor's scorer: the fraud features and probability, kept for the reasons."""
+    """The processor's scorer: the fraud features and probabilities, kept for the response."""
 
     bundle: ModelBundle
     mcc_risk: Mapping[int, float]
-    features: pl.DataFrame | None = None
-    probability: np.ndarray | None = None
+    features: pl.DataFrame | None = None  # step order, with transaction_id
 
     def __call__(self, state: CardState, step: pl.DataFrame) -> np.ndarray:
-        self.features = fraud_features(state, step, self.mcc_risk).drop("transaction_id", "decision_at")
-        self.probability = predict_proba(self.bundle, self.features)
-        return self.probability
+        self.features = fraud_features(state, step, self.mcc_risk).drop("decision_at")
+        probability = predict_proba(self.bundle, self.features.drop("transaction_id"))
+        self.features = self.features.with_columns(pl.Series("_probability", probability))
+        return probability
 
 
-def _level(score: float, rules: RuleConfig) -> str:
-    level = LEVELS[0]
+def _level(score: pl.Expr, rules: RuleConfig) -> pl.Expr:
+    level = pl.lit(LEVELS[0])
     for name in LEVELS[1:]:
-        if score >= getattr(rules.levels, name):
-            level = name
+        level = pl.when(score >= getattr(rules.levels, name)).then(pl.lit(name)).otherwise(level)
     return level
 
 
@@ -140,42 +169,87 @@ class FraudScorer:
     reasons: int = 3
 
     def score(self, event: pl.DataFrame, history: pl.DataFrame) -> FraudResult:
-        """Rules and model for one parsed event (`event_frame`) after its card's `history`."""
-        t = int(event["t"][0])
-        card_id = int(event["card_id"][0])
-        moment = _utc_from_epoch(t)
+        """Rules and model for one parsed event (`events_frame`) after its card's `history`."""
+        return self.score_batch(event, history, self.reasons)[0]
+
+    def score_batch(self, events: pl.DataFrame, history: pl.DataFrame, reasons: int = 0) -> list[FraudResult]:
+        """Rules and model for parsed events (`events_frame`, unique ids) after their cards'
+        `history` (`card_history`), as one stream step; results in the order of `events`."""
+        start, end = int(events["t"].min()), int(events["t"].max())  # type: ignore[arg-type]
         capture = _Capture(self.bundle, self.mcc_risk)
-        processor = Processor(self.rules, scorer=capture, state=ProcessorState(card_state(history, t)))
-        outputs = [processor.process(event), processor.finish()]
-        alerts = pl.concat([o.alerts for o in outputs])
-        assert capture.probability is not None and capture.features is not None
-        probability = float(capture.probability[0])
-        if alerts.height:
-            score, level = float(alerts["score"][0]), str(alerts["level"][0])
-        else:  # nothing fired: the combined score is the model's alone
-            score, level = probability, _level(probability, self.rules)
-        explained = (
-            reason_codes(self.bundle, capture.features, self.reasons)[0]
-            if self.reasons > 0 and self.bundle.family in EXPLAINABLE
-            else []
+        # lateness past the whole request: nothing is released before `finish`, which releases
+        # everything as one step (one model call)
+        processor = Processor(
+            self.rules,
+            allowed_lateness=end - start + 1,
+            scorer=capture,
+            state=ProcessorState(card_state(history, start)),
         )
-        values = capture.features.row(0, named=True)
-        times = history["t"]
-        return FraudResult(
-            transaction_id=int(event["transaction_id"][0]),
-            card_id=card_id,
-            event_time=moment,
-            probability=probability,
-            score=score,
-            level=level,
-            rules_fired=sorted(r for r in alerts["rule"].to_list() if r != "model"),
-            alerts=list(zip(alerts["alert_id"].to_list(), alerts["rule"].to_list(), strict=True)),
-            reasons=[(name, values[name], value) for name, value in explained],
-            history=history.height,
-            history_first=_utc_from_epoch(int(times.min())) if history.height else None,  # type: ignore[arg-type]
-            history_last=_utc_from_epoch(int(times.max())) if history.height else None,  # type: ignore[arg-type]
-            decided=decide("fraud", capture.probability, DecisionPolicy(), self.bundle.thresholds),
+        alerts = pl.concat([processor.process(events).alerts, processor.finish().alerts])
+        assert capture.features is not None
+        features = events.select("transaction_id").join(  # in the order of `events`
+            capture.features, on="transaction_id", how="left", maintain_order="left"
         )
+        scored = self._scored(events, history, alerts, features["_probability"])
+        probability = scored["probability"].to_numpy()
+        decided = decide("fraud", probability, DecisionPolicy(), self.bundle.thresholds)
+        explained = self._reasons(features.drop("_probability"), reasons)
+        return [
+            FraudResult(
+                transaction_id=row["transaction_id"],
+                card_id=row["card_id"],
+                event_time=_utc_from_epoch(row["t"]),
+                probability=row["probability"],
+                score=row["score"],
+                level=row["level"],
+                rules_fired=sorted(r for r in row["rules"] if r != "model"),
+                alerts=list(zip(row["alert_ids"], row["rules"], strict=True)),
+                reasons=explained[i],
+                history=row["history"],
+                history_first=None if row["first_t"] is None else _utc_from_epoch(row["first_t"]),
+                history_last=None if row["last_t"] is None else _utc_from_epoch(row["last_t"]),
+                tier=decided.tier[i],
+                decision=decided.decision[i],
+            )
+            for i, row in enumerate(scored.iter_rows(named=True))
+        ]
+
+    def _scored(
+        self, events: pl.DataFrame, history: pl.DataFrame, alerts: pl.DataFrame, probability: pl.Series
+    ) -> pl.DataFrame:
+        """One row per event, in the order of `events`: probability, score, level, alerts, history."""
+        per_transaction = alerts.group_by("transaction_id").agg(
+            pl.col("score").first(),
+            pl.col("level").first(),
+            pl.col("alert_id").alias("alert_ids"),  # alerts come sorted by (transaction, rule)
+            pl.col("rule").alias("rules"),
+        )
+        per_card = history.group_by("card_id").agg(
+            pl.len().cast(pl.Int64).alias("history"),
+            pl.col("t").min().alias("first_t"),
+            pl.col("t").max().alias("last_t"),
+        )
+        return (
+            events.select("transaction_id", "card_id", "t", probability.alias("probability"))
+            .join(per_transaction, on="transaction_id", how="left", maintain_order="left")
+            .join(per_card, on="card_id", how="left", maintain_order="left")
+            .with_columns(
+                # nothing fired: the combined score is the model's alone
+                pl.col("score").fill_null(pl.col("probability")),
+                pl.col("level").fill_null(_level(pl.col("probability"), self.rules)),
+                pl.col("alert_ids").fill_null([]),
+                pl.col("rules").fill_null([]),
+                pl.col("history").fill_null(0),
+            )
+        )
+
+    def _reasons(self, features: pl.DataFrame, k: int) -> list[list[tuple[str, Any, float]]]:
+        """The top `k` TreeSHAP reasons of each row of `features` (none when k is 0)."""
+        if k <= 0 or self.bundle.family not in EXPLAINABLE:
+            return [[] for _ in range(features.height)]
+        explained = reason_codes(self.bundle, features.drop("transaction_id"), k)
+        values = features.to_dict(as_series=False)
+        return [[(name, values[name][i], value) for name, value in row] for i, row in enumerate(explained)]
 
 
 def _utc_from_epoch(seconds: int) -> datetime:

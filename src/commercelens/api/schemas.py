@@ -235,6 +235,135 @@ class FraudPrediction(BaseModel):
     model: ModelRef
 
 
+class FraudBatch(Strict):
+    """Transactions scored as the stream would score them: in event-time order on top of each
+    card's warehouse history, so the earlier ones are the later ones' card history."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"transactions": [TRANSACTION_EXAMPLE]}]}
+    )
+
+    transactions: list[Transaction] = Field(
+        min_length=1, max_length=MAX_BATCH, description="Any order; transaction ids unique."
+    )
+
+
+class FraudBatchPrediction(BaseModel):
+    transaction_id: int
+    probability: float = Field(ge=0, le=1, description="Calibrated fraud probability of the model.")
+    tier: Literal["low", "medium", "high"]
+    decision: Literal["approve", "step_up_authentication", "manual_review"]
+    score: float = Field(
+        ge=0, le=1, description="1 - (1 - model) x product of (1 - rule score) over fired rules."
+    )
+    level: Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    rules_fired: list[str]
+    reasons: list[Reason] = Field(description="With ?reasons=K; empty by default.")
+
+
+class FraudBatchResponse(BaseModel):
+    model: ModelRef
+    predictions: list[FraudBatchPrediction] = Field(description="In the request's order.")
+
+
+# --- conversion ----------------------------------------------------------------------------
+
+SHOP_EVENTS_EXAMPLE = [
+    {
+        "timestamp": 1435740000000,
+        "visitorid": 1150086,
+        "event": "view",
+        "itemid": 46156,
+        "transactionid": None,
+    },
+    {
+        "timestamp": 1435740041000,
+        "visitorid": 1150086,
+        "event": "view",
+        "itemid": 5411,
+        "transactionid": None,
+    },
+    {
+        "timestamp": 1435740170000,
+        "visitorid": 1150086,
+        "event": "addtocart",
+        "itemid": 5411,
+        "transactionid": None,
+    },
+    {
+        "timestamp": 1435740290000,
+        "visitorid": 1150086,
+        "event": "view",
+        "itemid": 187946,
+        "transactionid": None,
+    },
+]
+MAX_SESSION_EVENTS = 1_000
+UNIX_MS_MAX = int((LATEST - EARLIEST).total_seconds() * 1000)
+
+
+class ShopEvent(Strict):
+    """One row of the RetailRocket `events.csv` layout."""
+
+    timestamp: int = Field(ge=0, lt=UNIX_MS_MAX, description="Unix milliseconds (UTC).")
+    visitorid: Id
+    event: Literal["view", "addtocart", "transaction"]
+    itemid: Id
+    transactionid: Id | None = Field(None, description="Only on `transaction` events.")
+
+
+class ShopSession(Strict):
+    """One visitor's session so far: its events (any order) from its first one.
+
+    The model scores the session 300 s after its first event, from the events before then;
+    later events are accepted and ignored.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"session_ref": "web-42", "events": SHOP_EVENTS_EXAMPLE}]},
+    )
+
+    session_ref: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="Echoed back; not used by the model."
+    )
+    events: list[ShopEvent] = Field(min_length=1, max_length=MAX_SESSION_EVENTS)
+
+
+class ShopSessionBatch(Strict):
+    sessions: list[ShopSession] = Field(min_length=1, max_length=MAX_BATCH)
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"sessions": [{"events": SHOP_EVENTS_EXAMPLE}]}]}
+    )
+
+
+class ConversionPrediction(BaseModel):
+    session_ref: str | None
+    session_id: str = Field(description="As the warehouse names it: `<visitorid>-<first event's Unix ms>`.")
+    decision_at: datetime = Field(description="First event + 300 s: the model's moment.")
+    events_used: int = Field(description="Distinct events before the decision time (later ones are ignored).")
+    probability: float = Field(
+        ge=0, le=1, description="Calibrated probability of a purchase later in the session."
+    )
+    tier: Literal["low", "medium", "high"]
+    decision: Literal["no_action", "nudge", "leave_alone"] = Field(
+        description="Top 1% of validation scores: leave alone (buys anyway); top 5%: a nudge; else no action."
+    )
+    reasons: list[Reason]
+    known_visitor: bool = Field(description="False: the visitor has no events in the warehouse.")
+    features: dict[str, FeatureValue] | None = Field(None, description="With ?include_features=true.")
+
+
+class ConversionResponse(ConversionPrediction):
+    model: ModelRef
+
+
+class ConversionBatchResponse(BaseModel):
+    model: ModelRef
+    predictions: list[ConversionPrediction]
+
+
 # --- service -------------------------------------------------------------------------------
 
 
@@ -265,6 +394,14 @@ class OnlineState(BaseModel):
     price_references: int
 
 
+class ConversionOnlineState(BaseModel):
+    valid_from: datetime = Field(
+        description="The state knows no event from here on (popularity is this old)."
+    )
+    sessions: int
+    events: int
+
+
 class TaskMetadata(BaseModel):
     task: str
     available: bool
@@ -284,7 +421,7 @@ class TaskMetadata(BaseModel):
     vs_oracle: dict[str, float | None] = Field({}, description="Test metric / oracle's test metric.")
     thresholds: dict[str, float | None] = {}
     served_by: list[str] = []
-    online_state: OnlineState | None = None
+    online_state: OnlineState | ConversionOnlineState | None = None
 
 
 class ModelMetadata(BaseModel):
@@ -325,3 +462,68 @@ class ExperimentReadout(BaseModel):
     srm_ok: bool
     results: list[MetricReadout]
     notes: list[str]
+
+
+# --- segments ------------------------------------------------------------------------------
+
+SEGMENT_MEMBER_EXAMPLE = {
+    "user_id": "U0000049",
+    "recent_searches": 4,
+    "recent_routes": 2,
+    "last_searched_at": "2025-06-29T23:18:59Z",
+    "lifetime_successful_bookings": 0,
+    "subscription_type": "none",
+    "device_os": "ios",
+}
+SegmentValue = str | int | float | bool | None
+
+
+class SegmentColumnInfo(BaseModel):
+    name: str
+    description: str
+
+
+class SegmentSummary(BaseModel):
+    name: str = Field(description="Call it as GET /segments/{name}.", examples=["high_intent_non_bookers"])
+    domain: Literal["rail", "shop", "payments"]
+    key: str = Field(description="The member id column (a pseudonymous id); members are ordered by it.")
+    description: str = Field(description="The definition; every window ends at the data's latest event.")
+    audience: str = Field(description="Who the segment is for.")
+    members: int = Field(ge=0, description="Members in the warehouse now.")
+    columns: list[SegmentColumnInfo]
+
+
+class SegmentList(BaseModel):
+    segments: list[SegmentSummary]
+
+
+class SegmentMembersPage(BaseModel):
+    """One page of members, ordered by `key`; a page past the end is empty with the same totals."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "high_intent_non_bookers",
+                    "domain": "rail",
+                    "key": "user_id",
+                    "page": 1,
+                    "page_size": 100,
+                    "total": 1,
+                    "pages": 1,
+                    "members": [SEGMENT_MEMBER_EXAMPLE],
+                }
+            ]
+        }
+    )
+
+    name: str
+    domain: Literal["rail", "shop", "payments"]
+    key: str
+    page: int = Field(ge=1)
+    page_size: int = Field(ge=1)
+    total: int = Field(ge=0, description="Members of the whole segment.")
+    pages: int = Field(ge=0, description="ceil(total / page_size); 0 for an empty segment.")
+    members: list[dict[str, SegmentValue]] = Field(
+        description="The key and the segment's attributes; times as RFC 3339 UTC, money as numbers."
+    )

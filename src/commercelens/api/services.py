@@ -28,6 +28,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from commercelens.api.booking import BookingScorer
 from commercelens.api.booking_features import load_state
+from commercelens.api.conversion import ConversionScorer
+from commercelens.api.conversion_features import load_state as load_conversion_state
 from commercelens.api.errors import Unavailable, finite
 from commercelens.api.fraud import FraudScorer, card_history
 from commercelens.api.runner import ModelRunner
@@ -44,8 +46,8 @@ log = logging.getLogger("commercelens.api")
 MB = 1024 * 1024
 SERVED_BY = {
     "booking": ["/predict/booking", "/predict/booking/batch"],
-    "fraud": ["/fraud/score", "/predict/fraud"],
-    "conversion": [],
+    "fraud": ["/fraud/score", "/predict/fraud", "/predict/fraud/batch"],
+    "conversion": ["/predict/conversion", "/predict/conversion/batch"],
 }
 
 
@@ -61,6 +63,9 @@ class ApiConfig:
     # online state is hundreds of thousands of objects, and a full collection over them took
     # 260 ms (a p99 spike). Process-wide, so only `serve` (a process of its own) turns it on.
     freeze_gc: bool = False
+    # /docs, /redoc and /openapi.json without a key (`serve --public-docs`): a browser cannot send
+    # the X-API-Key header to load them; by default they need a key like every route but /health
+    public_docs: bool = False
 
 
 @contextmanager
@@ -145,7 +150,8 @@ class Services:
         self.settings, self.config = settings, config
         self.booking: BookingScorer | None = None
         self.fraud: FraudScorer | None = None
-        self.errors: dict[str, str] = {"booking": "not loaded yet", "fraud": "not loaded yet"}
+        self.conversion: ConversionScorer | None = None
+        self.errors: dict[str, str] = dict.fromkeys(("booking", "fraud", "conversion"), "not loaded yet")
         self.metadata: dict[str, dict[str, Any]] = {}
         self.runner = ModelRunner()
         self._attempted: float | None = None
@@ -164,6 +170,8 @@ class Services:
                 self._try("booking", self._load_booking)
             if self.fraud is None:
                 self._try("fraud", self._load_fraud)
+            if self.conversion is None:
+                self._try("conversion", self._load_conversion)
             self.metadata = {task: self._metadata(task) for task in TASKS}
             if self.booking is not None:
                 s = self.booking.state
@@ -173,6 +181,13 @@ class Services:
                     "searches": s.searches,
                     "successful_bookings": s.successful_bookings,
                     "price_references": len(s.price_reference),
+                }
+            if self.conversion is not None:
+                c = self.conversion.state
+                self.metadata["conversion"]["online_state"] = {
+                    "valid_from": iso_utc(c.valid_from),
+                    "sessions": c.sessions,
+                    "events": c.events,
                 }
 
     def _metadata(self, task: str) -> dict[str, Any]:
@@ -211,10 +226,18 @@ class Services:
             mcc_risk = fraud_mcc_risk(warehouse)
         self.fraud = FraudScorer(bundle, mcc_risk, load_rules(), self.config.reasons)
 
+    def _load_conversion(self) -> None:
+        from commercelens.ml.tasks import champion
+
+        bundle = champion(self.settings, "conversion")
+        with self.warehouse() as warehouse:
+            state = load_conversion_state(warehouse)
+        self.conversion = ConversionScorer(bundle, state, self.config.reasons)
+
     def refresh(self) -> None:
         """Load at first use, and retry a missing part when its last attempt is old enough."""
         due = self._attempted is None or time.monotonic() - self._attempted >= self.config.retry_seconds
-        if due and (self.booking is None or self.fraud is None):
+        if due and None in (self.booking, self.fraud, self.conversion):
             self.load()
 
     def booking_scorer(self) -> BookingScorer:
@@ -231,12 +254,24 @@ class Services:
             raise Unavailable(f"fraud model not available: {self.errors.get('fraud')}")
         return self.fraud
 
+    def conversion_scorer(self) -> ConversionScorer:
+        if self.conversion is None:
+            self.refresh()
+        if self.conversion is None:
+            raise Unavailable(f"conversion model not available: {self.errors.get('conversion')}")
+        return self.conversion
+
     async def booking_ready(self) -> BookingScorer:
         """The booking scorer without leaving the event loop when it is loaded."""
         return self.booking if self.booking is not None else await run_in_threadpool(self.booking_scorer)
 
     async def fraud_ready(self) -> FraudScorer:
         return self.fraud if self.fraud is not None else await run_in_threadpool(self.fraud_scorer)
+
+    async def conversion_ready(self) -> ConversionScorer:
+        if self.conversion is not None:
+            return self.conversion
+        return await run_in_threadpool(self.conversion_scorer)
 
     def card_history(self, event: pl.DataFrame) -> pl.DataFrame:
         """The card's earlier transactions from the warehouse (see `fraud.card_history`)."""
@@ -262,7 +297,8 @@ class Services:
                 checks["warehouse"] = {"ok": True, "detail": f"{warehouse.target} at {warehouse.location}"}
         except Unavailable as exc:
             checks["warehouse"] = {"ok": False, "detail": exc.detail}
-        for task, loaded in (("booking", self.booking), ("fraud", self.fraud)):
+        parts = (("booking", self.booking), ("fraud", self.fraud), ("conversion", self.conversion))
+        for task, loaded in parts:
             if loaded is None:
                 checks[f"{task}_model"] = {"ok": False, "detail": self.errors.get(task, "not loaded")}
             else:

@@ -18,6 +18,9 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0: all).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log).")] = True,
+    public_docs: Annotated[
+        bool, typer.Option(help="Serve /docs, /redoc and /openapi.json without a key (a browser sends none).")
+    ] = False,
 ) -> None:
     """Serve the REST API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -28,8 +31,9 @@ def serve_command(
     settings = state(ctx).settings
     if not KeyStore.for_workdir(settings.home).records():
         warn("no API keys yet: every route but /health answers 401; run `commercelens api-key create NAME`")
-    err_console.print(f"CommerceLens API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
-    app = create_app(settings, ApiConfig(freeze_gc=True))
+    docs = "open" if public_docs else "key needed; --public-docs opens them to a browser"
+    err_console.print(f"CommerceLens API on http://{host}:{port} (docs: http://{host}:{port}/docs, {docs})")
+    app = create_app(settings, ApiConfig(freeze_gc=True, public_docs=public_docs))
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
 
 

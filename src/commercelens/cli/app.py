@@ -25,6 +25,7 @@ from commercelens.cli.ingest import ingest_command
 from commercelens.cli.models import evaluate_command, predict_command, train_command
 from commercelens.cli.privacy import privacy_app
 from commercelens.cli.report import report_command
+from commercelens.cli.segments import segments_app
 from commercelens.cli.status import status_command
 from commercelens.cli.stream import stream_app
 from commercelens.cli.transform import transform_command
@@ -72,6 +73,7 @@ app.add_typer(experiment_app, name="experiment")
 app.add_typer(features_app, name="features")
 app.add_typer(uplift_app, name="uplift")
 app.add_typer(stream_app, name="stream")
+app.add_typer(segments_app, name="segments")
 app.command("serve")(serve_command)
 app.command("dashboard")(dashboard_command)
 app.add_typer(api_key_app, name="api-key")

@@ -72,6 +72,7 @@ def demo_command(
     console.print(f"  commercelens --workdir {home} experiment analyze discount_5pct --engine bayesian")
     console.print(f"  commercelens --workdir {home} uplift evaluate")
     console.print(f"  commercelens --workdir {home} evaluate fraud --json")
+    console.print(f"  commercelens --workdir {home} segments list   # CRM audiences; segments show NAME")
     console.print(f"  ls {home}/reports/models/*   # ROC, PR, calibration, lift plots and their data")
     console.print(
         f"  commercelens --workdir {home} stream run"
@@ -84,7 +85,7 @@ def demo_command(
 def print_open(ctx: typer.Context, home: Path, report: Path) -> None:
     """The closing block: the exact commands to open the report, the API docs and the dashboard."""
     available = getattr(ctx.find_root().command, "commands", {})
-    serve = f"commercelens --workdir {home} serve --port 8000   # then open http://127.0.0.1:8000/docs"
+    serve = f"commercelens --workdir {home} serve --port 8000 --public-docs   # then open http://127.0.0.1:8000/docs"
     board = f"commercelens --workdir {home} dashboard --port 8501   # then open http://127.0.0.1:8501"
     console.rule("Open what the demo built")
     for name, command, built in (

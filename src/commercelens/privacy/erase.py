@@ -90,11 +90,14 @@ EXTRA_SUBJECT_TABLES: dict[str, tuple[SubjectTable, ...]] = {
     ),
 }
 # dbt selectors of a domain's marts and everything upstream (intermediate tables included),
-# rebuilt after an erasure so that no aggregate still counts the subject.
+# rebuilt after an erasure so that no aggregate still counts the subject, and the domain's
+# segment views: they never hold the subject (views over the marts), but PostgreSQL drops them
+# with the tables they read when dbt replaces those (DROP ... CASCADE).
+_SEGMENTS_OF = "path:models/segments,config.meta.domain:"
 AGGREGATES_TO_REBUILD: dict[str, str] = {
-    "rail": "+path:models/marts/rail +path:models/marts/experiments",
-    "shop": "+path:models/marts/shop",
-    "payments": "+path:models/marts/payments",
+    "rail": f"+path:models/marts/rail +path:models/marts/experiments {_SEGMENTS_OF}rail",
+    "shop": f"+path:models/marts/shop {_SEGMENTS_OF}shop",
+    "payments": f"+path:models/marts/payments {_SEGMENTS_OF}payments",
 }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from commercelens.api.routes import experiments, fraud, health, metrics, models, predict, segments
+from commercelens.api.routes import conversion, experiments, fraud, health, metrics, models, predict, segments
 
 ROUTERS = (
     health.router,
     models.router,
     predict.router,
+    conversion.router,
     fraud.router,
     experiments.router,
     segments.router,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from commercelens.api.deps import ApiKey, ServicesDep
 from commercelens.api.errors import json_response
-from commercelens.api.fraud import event_frame
+from commercelens.api.fraud import FraudResult, events_frame
 from commercelens.api.schemas import FraudScore, Message, Transaction, iso_utc
+from commercelens.api.services import Services
 
 router = APIRouter(
     tags=["fraud"],
@@ -18,16 +21,30 @@ router = APIRouter(
 )
 
 
+async def score_transactions(
+    services: Services,
+    transactions: Sequence[Transaction],
+    where: Sequence[str] | None = None,
+    reasons: int | None = None,
+    threads: int = 1,
+) -> list[FraudResult]:
+    """Parse, read the cards' history, score as one stream step (see `api.fraud`); the order of
+    `transactions`. `where` locates them in the body for 422s (None: one transaction, the body);
+    `reasons` None gives the service's default."""
+    scorer = await services.fraud_ready()
+    events = events_frame([t.model_dump() for t in transactions], where)
+    history = await run_in_threadpool(services.card_history, events)
+    k = scorer.reasons if reasons is None else reasons
+    return await services.runner.run(scorer.score_batch, events, history, k, threads=threads)
+
+
 @router.post(
     "/fraud/score",
     response_model=FraudScore,
     summary="Rules fired, model probability, combined score and level for one transaction",
 )
 async def fraud_score(transaction: Transaction, services: ServicesDep) -> Response:
-    scorer = await services.fraud_ready()
-    event = event_frame(transaction.model_dump())
-    history = await run_in_threadpool(services.card_history, event)
-    result = await services.runner.run(scorer.score, event, history)
+    [result] = await score_transactions(services, [transaction])
     body = {
         "transaction_id": result.transaction_id,
         "card_id": result.card_id,
