@@ -84,3 +84,8 @@ def test_cli_prints_the_key_once_as_the_last_line_and_a_running_server_accepts_i
 def test_key_names_are_checked(tmp_path, capsys):
     assert run(["--workdir", str(tmp_path), "api-key", "create", "bad name!"]) == 1
     assert "invalid key name" in capsys.readouterr().err
+
+
+def test_an_unknown_query_parameter_is_422_on_a_get_route_too(client, headers):
+    response = client.get("/model/metadata?verbose=1", headers=headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "verbose"]

@@ -115,3 +115,51 @@ def test_batch_size_is_capped_and_a_key_is_required(client, headers):
     response = client.post("/predict/conversion/batch", json={"sessions": sessions}, headers=headers)
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "sessions"]
     assert client.post("/predict/conversion", json={"events": [EVENT]}).status_code == 401
+
+
+def test_a_session_the_warehouse_shows_started_earlier_names_its_first_event(client, headers, known_session):
+    _, events = known_session
+    continued = [{**e, "timestamp": events[-1]["timestamp"] + 60_000 + i} for i, e in enumerate(events[:3])]
+    response = client.post("/predict/conversion", json={"events": continued[::-1]}, headers=headers)
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "events", 2, "timestamp"] and "started earlier" in error["msg"]
+
+
+def test_a_new_session_of_a_known_visitor_counts_its_earlier_sessions(client, headers, api_settings):
+    with open_warehouse(api_settings, read_only=True) as w:
+        visitor, sessions, purchases, last_start = w.fetch_all(
+            "select visitor_id, count(*), count(*) filter (where has_transaction), max(session_start_ms) "
+            "from (select visitor_id, session_start_ms, bool_or(event_type = 'transaction') as has_transaction "
+            "from intermediate.int_events_sessionised group by all) group by visitor_id "
+            "having count(*) filter (where has_transaction) > 0 order by count(*) desc, visitor_id limit 1"
+        )[0]
+        newest = w.fetch_all("select max(event_ms) from intermediate.int_events_sessionised")[0][0]
+    start = newest + 86_400_000  # a day after the warehouse ends: a live session
+    events = [
+        {**EVENT, "visitorid": visitor, "timestamp": start},
+        {**EVENT, "visitorid": visitor, "timestamp": start + 9},
+    ]
+    body = client.post(
+        "/predict/conversion?include_features=true", json={"events": events}, headers=headers
+    ).json()
+    features = body["features"]
+    assert body["known_visitor"] and body["session_id"] == f"{visitor}-{start}"
+    assert (features["visitor_prior_sessions"], features["visitor_prior_purchase_sessions"]) == (
+        sessions,
+        purchases,
+    )
+    assert features["hours_since_previous_session"] == pytest.approx((start - last_start) / 3_600_000)
+    assert features["views_before_decision"] == 2 and features["distinct_items_before_decision"] == 1
+
+
+def test_the_session_gap_is_the_warehouse_sessionisation_gap():
+    from pathlib import Path
+
+    import commercelens
+    from commercelens.api.conversion_features import SESSION_GAP_MS
+
+    sql = next(
+        Path(commercelens.__file__).parent.glob("dbt/models/**/int_events_sessionised.sql")
+    ).read_text()
+    assert f"session_gap_ms = {SESSION_GAP_MS // 1000} * 1000" in sql

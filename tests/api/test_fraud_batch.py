@@ -18,9 +18,11 @@ import numpy as np
 import polars as pl
 import pytest
 
+from commercelens.api import ApiConfig, create_app
 from commercelens.api.errors import FieldError
 from commercelens.api.fraud import card_history, events_frame
 from commercelens.api.schemas import MAX_BATCH, TRANSACTION_EXAMPLE
+from commercelens.api.security import HEADER
 from commercelens.features.build import fraud_mcc_risk
 from commercelens.ml.bundle import predict_proba
 from commercelens.ml.tasks import champion
@@ -31,6 +33,8 @@ from commercelens.stream.rules import load_rules
 from commercelens.stream.scoring import KEEP_SECONDS
 from commercelens.stream.sources import FileSource
 from commercelens.warehouse import open_warehouse
+
+from .conftest import TestClient
 
 pytestmark = pytest.mark.integration
 
@@ -230,6 +234,15 @@ def test_history_is_cut_at_each_cards_earliest_second_in_the_batch(api_settings)
         counts = {card: w.fetch_all(before, [card, at])[0][0] for card, at in (a, b)}
     assert dict(history.group_by("card_id").len().iter_rows()) == counts
     assert all(40 <= n < 50 for n in counts.values())  # the 50th and later rows are not history
+
+
+def test_cards_with_more_history_than_the_limit_are_422(api_settings, api_key, batch):
+    limit = 100  # the batch's cards have thousands of earlier transactions
+    with TestClient(create_app(api_settings, ApiConfig(max_history_rows=limit))) as small:
+        response = small.post(ROUTE, json={"transactions": batch}, headers={HEADER: api_key})
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "transactions"] and "over 100 earlier transactions" in error["msg"]
 
 
 def test_without_a_model_it_is_503_with_the_reason(empty_client):

@@ -76,7 +76,7 @@ def test_model_metadata_has_every_task_with_metrics_against_the_oracle(client, h
         booking["metrics"]["test"]["roc_auc"] / booking["metrics"]["test_oracle"]["roc_auc"]
     )
     assert booking["online_state"]["users"] > 0 and booking["online_state"]["searches"] > 0
-    assert "/fraud/score" in models["fraud"]["served_by"]
+    assert models["fraud"]["served_by"] == ["/fraud/score", "/predict/fraud", "/predict/fraud/batch"]
     conversion = models["conversion"]
     assert conversion["available"] and conversion["served_by"] == [
         "/predict/conversion",

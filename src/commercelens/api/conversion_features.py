@@ -38,12 +38,11 @@ import polars as pl
 from commercelens.errors import UserError
 from commercelens.features import TASKS
 from commercelens.features.build import typed_relation
-from commercelens.features.conversion import DECISION_MS
+from commercelens.features.conversion import DECISION_MS, MS_PER_HOUR
 from commercelens.warehouse.base import Warehouse
 
 SPEC = TASKS["conversion"]
-SESSION_GAP_MS = 1_800_000  # int_events_sessionised: a longer gap starts a new session
-MS_PER_HOUR = 3_600_000
+SESSION_GAP_MS = 1_800_000  # int_events_sessionised's session_gap_ms: a longer gap starts a new session
 EPOCH = datetime(1970, 1, 1)
 _EVENT_RANK = {"view": 1, "addtocart": 2, "transaction": 3}
 _INTEGERS = {
@@ -178,6 +177,7 @@ class SessionSoFar:
     start_ms: int
     decision_ms: int
     events: list[tuple[int, int, int, int | None]]  # event_ms, rank, item, transaction id
+    first_index: int = 0  # where the first event is in the request
 
 
 def session_so_far(events: Sequence[SessionEventLike]) -> SessionSoFar:
@@ -220,13 +220,13 @@ def session_so_far(events: Sequence[SessionEventLike]) -> SessionSoFar:
         if key not in seen:  # an exact copy of an event is one event, as the warehouse keeps it
             seen.add(key)
             kept.append(key)
-    return SessionSoFar(visitor, start, decision, kept)
+    return SessionSoFar(visitor, start, decision, kept, order[0])
 
 
 def session_features(state: OnlineConversionState, session: SessionSoFar) -> dict[str, Any]:
     """The model's features of one session, in `TASKS["conversion"].features` order."""
     start, decision, visitor = session.start_ms, session.decision_ms, session.visitor_id
-    _check_continuity(state, visitor, start)
+    _check_continuity(state, visitor, start, session.first_index)
     lo, hi = _block(state.session_visitor, visitor)
     prior = _before(state.session_start, lo, hi, start)
     base = int(state.purchases_through[lo - 1]) if lo > 0 else 0
@@ -259,7 +259,7 @@ def session_features(state: OnlineConversionState, session: SessionSoFar) -> dic
     }
 
 
-def _check_continuity(state: OnlineConversionState, visitor: int, start: int) -> None:
+def _check_continuity(state: OnlineConversionState, visitor: int, start: int, index: int) -> None:
     """Refuse a session whose start the warehouse contradicts: the visitor was active < 30 min before."""
     lo, hi = _block(state.event_visitor, visitor)
     before = _before(state.event_ms, lo, hi, start)
@@ -268,7 +268,7 @@ def _check_continuity(state: OnlineConversionState, visitor: int, start: int) ->
         raise SessionRefused(
             f"the warehouse has an event of visitor {visitor} at {last.isoformat(sep=' ')} UTC, within 30 "
             "minutes before the first event sent: the session started earlier; send it from its first event",
-            0,
+            index,
             "timestamp",
         )
 

@@ -35,10 +35,6 @@ class NotFound(ApiError):
     status = 404
 
 
-class NotImplementedYet(ApiError):
-    status = 501
-
-
 class Unavailable(ApiError):
     """A model, the online state or the warehouse is not there (yet): 503 with the reason."""
 

@@ -105,13 +105,29 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def card_history(warehouse: Warehouse, events: pl.DataFrame) -> pl.DataFrame:
+def card_history(
+    warehouse: Warehouse,
+    events: pl.DataFrame,
+    max_rows: int | None = None,
+    where: Sequence[str] | None = None,
+) -> pl.DataFrame:
     """Each card's transactions before its earliest second in `events`, as stream events in
-    (card, t, id) order: one query for all the cards."""
+    (card, t, id) order: one query for all the cards.
+
+    More than `max_rows` of them is a 422 on the request's transactions (`where`): the request's
+    cards hold too much history to rebuild their state per request.
+    """
     cuts = events.group_by("card_id").agg(pl.col("t").min())
     params = [cuts["card_id"].to_list(), [_utc_from_epoch(t) for t in cuts["t"].to_list()]]
-    frame = pl.from_arrow(warehouse.fetch_arrow(_HISTORY_SQL, params))
+    sql = _HISTORY_SQL if max_rows is None else f"{_HISTORY_SQL} limit {int(max_rows) + 1}"
+    frame = pl.from_arrow(warehouse.fetch_arrow(sql, params))
     assert isinstance(frame, pl.DataFrame)
+    if max_rows is not None and frame.height > max_rows:
+        raise FieldError(
+            list(where or ["body"]),
+            f"the {cuts.height:,} cards of this request have over {max_rows:,} earlier transactions in the "
+            "warehouse, the limit one request may read to rebuild their state: send fewer cards per request",
+        )
     if frame.is_empty():
         return pl.DataFrame(schema=EVENT_SCHEMA)
     return (
@@ -167,10 +183,6 @@ class FraudScorer:
     mcc_risk: Mapping[int, float]
     rules: RuleConfig
     reasons: int = 3
-
-    def score(self, event: pl.DataFrame, history: pl.DataFrame) -> FraudResult:
-        """Rules and model for one parsed event (`events_frame`) after its card's `history`."""
-        return self.score_batch(event, history, self.reasons)[0]
 
     def score_batch(self, events: pl.DataFrame, history: pl.DataFrame, reasons: int = 0) -> list[FraudResult]:
         """Rules and model for parsed events (`events_frame`, unique ids) after their cards'

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,15 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _local = threading.local()
+
+
+PARALLEL_ROWS = 500
+
+
+def batch_threads(rows: int, reasons: int) -> int:
+    """OpenMP threads for a batch's model calls: all cores for TreeSHAP over a large batch; one
+    otherwise (a small one is not worth waking them)."""
+    return (os.cpu_count() or 1) if rows >= PARALLEL_ROWS and reasons > 0 else 1
 
 
 def one_openmp_thread() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -11,7 +10,7 @@ from fastapi.responses import Response
 from commercelens.api.conversion import ScoredSession
 from commercelens.api.deps import ApiKey, ServicesDep
 from commercelens.api.errors import json_response
-from commercelens.api.runner import one_openmp_thread
+from commercelens.api.runner import batch_threads, one_openmp_thread
 from commercelens.api.schemas import (
     SHOP_EVENTS_EXAMPLE,
     ConversionBatchResponse,
@@ -33,7 +32,6 @@ Reasons = Annotated[int, Query(ge=0, le=10, description="Top reason codes per se
 BatchReasons = Annotated[
     int, Query(ge=0, le=10, description="Top reason codes per session; none by default (TreeSHAP is costly).")
 ]
-PARALLEL_ROWS = 500
 SESSION_EXAMPLE = {"session_ref": "web-42", "events": SHOP_EVENTS_EXAMPLE}
 
 
@@ -65,7 +63,7 @@ async def predict_conversion(
 ) -> Response:
     scorer = await services.conversion_ready()
     one_openmp_thread()
-    scored = scorer.score([session.events], (), reasons)[0]  # well under a millisecond: inline
+    scored = scorer.score([session.events], (), reasons)[0]  # about a millisecond: inline (see runner)
     body = prediction(session, scored, include_features) | {"model": services.model_ref("conversion")}
     return json_response(body)
 
@@ -82,7 +80,7 @@ async def predict_conversion_batch(
     reasons: BatchReasons = 0,
 ) -> Response:
     scorer = await services.conversion_ready()
-    threads = (os.cpu_count() or 1) if len(batch.sessions) >= PARALLEL_ROWS and reasons > 0 else 1
+    threads = batch_threads(len(batch.sessions), reasons)
     events = [s.events for s in batch.sessions]
     scored = await services.runner.run(scorer.score, events, ("body", "sessions"), reasons, threads=threads)
     predictions = [prediction(s, r, include_features) for s, r in zip(batch.sessions, scored, strict=True)]

@@ -32,8 +32,14 @@ async def score_transactions(
     `transactions`. `where` locates them in the body for 422s (None: one transaction, the body);
     `reasons` None gives the service's default."""
     scorer = await services.fraud_ready()
-    events = events_frame([t.model_dump() for t in transactions], where)
-    history = await run_in_threadpool(services.card_history, events)
+    dumped = [t.model_dump() for t in transactions]
+    # a batch's parse (polars over up to 10,000 rows) leaves the event loop; one row is not worth it
+    events = (
+        events_frame(dumped, where)
+        if len(dumped) == 1
+        else await run_in_threadpool(events_frame, dumped, where)
+    )
+    history = await run_in_threadpool(services.card_history, events, where)
     k = scorer.reasons if reasons is None else reasons
     return await services.runner.run(scorer.score_batch, events, history, k, threads=threads)
 

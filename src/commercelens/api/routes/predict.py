@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -12,7 +11,7 @@ from commercelens.api.booking import ScoredSearch
 from commercelens.api.deps import ApiKey, ServicesDep
 from commercelens.api.errors import json_response
 from commercelens.api.routes.fraud import score_transactions
-from commercelens.api.runner import one_openmp_thread
+from commercelens.api.runner import batch_threads, one_openmp_thread
 from commercelens.api.schemas import (
     BOOKING_EXAMPLE,
     BookingBatch,
@@ -52,7 +51,6 @@ FraudBatchReasons = Annotated[
         "to a batch of 1,000 with the demo's fraud model.",
     ),
 ]
-PARALLEL_ROWS = 500
 
 
 def prediction(search: BookingSearch, scored: ScoredSearch, include_features: bool) -> dict[str, Any]:
@@ -97,8 +95,7 @@ async def predict_booking_batch(
     reasons: BatchReasons = 0,
 ) -> Response:
     scorer = await services.booking_ready()
-    # TreeSHAP over a large batch divides over the cores; a small one is not worth waking them
-    threads = (os.cpu_count() or 1) if len(batch.searches) >= PARALLEL_ROWS and reasons > 0 else 1
+    threads = batch_threads(len(batch.searches), reasons)
     where = ("body", "searches")
     scored = await services.runner.run(scorer.score, batch.searches, where, reasons, threads=threads)
     predictions = [prediction(s, r, include_features) for s, r in zip(batch.searches, scored, strict=True)]
@@ -132,7 +129,7 @@ async def predict_fraud(transaction: Transaction, services: ServicesDep) -> Resp
 async def predict_fraud_batch(
     batch: FraudBatch, services: ServicesDep, reasons: FraudBatchReasons = 0
 ) -> Response:
-    threads = (os.cpu_count() or 1) if len(batch.transactions) >= PARALLEL_ROWS and reasons > 0 else 1
+    threads = batch_threads(len(batch.transactions), reasons)
     where = ("body", "transactions")
     results = await score_transactions(services, batch.transactions, where, reasons, threads)
     predictions = [
