@@ -1,4 +1,5 @@
-"""Train/serve skew: the online booking features equal `ml.booking_features`, row by row.
+"""Train/serve skew: the online booking features equal `ml.booking_features`, row by row, on
+both serving paths (`search_features` for one search, `batch_features` for a batch).
 
 For every search of the test period the online state is built from the history strictly before
 that search (`build_state(inputs, before=searched_at)`, what the service would hold had its
@@ -16,8 +17,10 @@ import polars as pl
 import pytest
 
 from commercelens.api.booking_features import (
+    FEATURE_SCHEMA,
     SPEC,
     SearchTooEarly,
+    batch_features,
     build_state,
     feature_frame,
     load_state,
@@ -42,13 +45,13 @@ def batch_and_online(api_settings):
         raw = pl.from_arrow(w.fetch_arrow(RAW))
         inputs = read_inputs(w)
     test = batch.join(raw, on="search_id").sort("decision_at", "search_id")
-    states, rows = {}, []
-    for search in test.iter_rows(named=True):
-        t = search["searched_at"]
-        if t not in states:
-            states = {t: build_state(inputs, before=t)}  # searches share a state only within an instant
-        rows.append(search_features(states[t], SimpleNamespace(**search)))
-    return test, feature_frame(rows)
+    rows, frames = [], []
+    for (t,), group in test.group_by("searched_at", maintain_order=True):
+        state = build_state(inputs, before=t)  # searches share a state only within an instant
+        searches = [SimpleNamespace(**search) for search in group.iter_rows(named=True)]
+        rows += [search_features(state, search) for search in searches]  # the one-search path
+        frames.append(batch_features(state, searches))  # the batch path
+    return test, feature_frame(rows), pl.concat(frames)
 
 
 def _differs(a: pl.Series, b: pl.Series) -> np.ndarray:
@@ -61,7 +64,7 @@ def _differs(a: pl.Series, b: pl.Series) -> np.ndarray:
 
 
 def test_the_comparison_covers_real_histories(batch_and_online):
-    batch, _ = batch_and_online
+    batch, _, _ = batch_and_online
     assert batch.height > 500
     for column in ("user_searches_7d", "user_successful_bookings_before", "is_discount_shown"):
         assert (batch[column] > 0).sum() > 20, column  # a feature that is always 0 would prove little
@@ -74,8 +77,11 @@ def test_the_comparison_covers_real_histories(batch_and_online):
 
 
 @pytest.mark.parametrize("column", SPEC.features)
-def test_online_feature_equals_the_batch_feature(batch_and_online, column):
-    batch, online = batch_and_online
+@pytest.mark.parametrize("path", ["one search", "batch"])
+def test_online_feature_equals_the_batch_feature(batch_and_online, column, path):
+    batch, one, many = batch_and_online
+    online = one if path == "one search" else many
+    assert online.schema == FEATURE_SCHEMA
     differs = _differs(batch[column], online[column])
     assert differs.sum() == 0, (
         pl.DataFrame({"search_id": batch["search_id"], "batch": batch[column], "online": online[column]})

@@ -1,11 +1,13 @@
 """Score searches: online features -> the champion bundle -> RailFlow's decision -> reason codes.
 
-A batch: the features of each search (dictionary look-ups, see `booking_features`), one frame,
-one vectorised call for the calibrated probabilities (`predict_proba`) and one for the TreeSHAP
-contributions (`reason_codes`). One search skips the frame: encoding a one-row frame costs more
-than the model (about 0.45 ms of polars per call against 0.05 ms for the booster), so it goes
-through `predict_one` and, for LightGBM, the booster's own TreeSHAP on the encoded row; tests
-check both paths give the same numbers.
+A batch: the features of all searches column by column (dictionary look-ups, see
+`booking_features.batch_features`) into one frame, one vectorised call for the calibrated
+probabilities (`predict_proba`) and, on request, one for the TreeSHAP contributions
+(`reason_codes`); each search's feature values are only materialised when asked for. One search
+skips the frame: encoding a one-row frame costs more than the model (about 0.45 ms of polars per
+call against 0.05 ms for the booster), so it goes through `search_features`, `predict_one` and,
+for LightGBM, the booster's own TreeSHAP on the encoded row; tests check both paths give the same
+numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from commercelens.api.booking_features import (
     OnlineBookingState,
     SearchLike,
     SearchTooEarly,
-    feature_frame,
+    batch_features,
     is_known_user,
     search_features,
 )
@@ -43,7 +45,7 @@ def lightgbm_reasons(bundle: ModelBundle, row: dict[str, Any], k: int) -> list[t
     return [(bundle.feature_columns[j], float(contributions[j])) for j in top]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScoredSearch:
     probability: float
     tier: str
@@ -65,36 +67,38 @@ class BookingScorer:
         check_columns(self.bundle, list(SPEC.features))
 
     def score(
-        self, searches: Sequence[SearchLike], where: Sequence[str | int] = (), reasons: int | None = None
+        self,
+        searches: Sequence[SearchLike],
+        where: Sequence[str | int] = (),
+        reasons: int | None = None,
+        with_features: bool = True,
     ) -> list[ScoredSearch]:
         """Score searches; a search before the state's end is a 422 on its `searched_at`.
 
         `where` locates the searches in the request (for the 422); `reasons` overrides how many
-        reason codes each gets (TreeSHAP is most of the time of a large batch).
+        reason codes each gets (TreeSHAP is most of the time of a large batch); without
+        `with_features` a batch's results carry no feature values (building them costs).
         """
         k = self.reasons if reasons is None else reasons
-        rows = []
-        for i, search in enumerate(searches):
-            try:
-                rows.append(search_features(self.state, search))
-            except SearchTooEarly as exc:
-                loc = [*where, i, "searched_at"] if where else ["body", "searched_at"]
-                raise FieldError(loc, str(exc)) from None
-        if len(rows) == 1 and self.bundle.family == "lightgbm":
-            probability = np.array([predict_one(self.bundle, rows[0])])
-            explained = [lightgbm_reasons(self.bundle, rows[0], k)]
-        else:
-            frame = feature_frame(rows)
-            probability = predict_proba(self.bundle, frame)
-            explained = (
-                reason_codes(self.bundle, frame, k)
-                if k > 0 and self.bundle.family in EXPLAINABLE
-                else [[] for _ in rows]
-            )
+        try:
+            if len(searches) == 1 and self.bundle.family == "lightgbm":
+                return [self._score_one(searches[0], k)]
+            frame = batch_features(self.state, searches)
+        except SearchTooEarly as exc:
+            loc = [*where, exc.index or 0, "searched_at"] if where else ["body", "searched_at"]
+            raise FieldError(loc, str(exc)) from None
+        probability = predict_proba(self.bundle, frame)
+        explained = (
+            reason_codes(self.bundle, frame, k)
+            if k > 0 and self.bundle.family in EXPLAINABLE
+            else [[] for _ in searches]
+        )
+        rows = frame.to_dicts() if with_features or k > 0 else [{} for _ in searches]
         decided = decide("booking", probability, self.policy, self.bundle.thresholds)
+        probabilities = probability.tolist()
         return [
             ScoredSearch(
-                probability=float(probability[i]),
+                probability=probabilities[i],
                 tier=decided.tier[i],
                 decision=decided.decision[i],
                 reasons=[(name, rows[i][name], value) for name, value in explained[i]],
@@ -103,3 +107,17 @@ class BookingScorer:
             )
             for i, search in enumerate(searches)
         ]
+
+    def _score_one(self, search: SearchLike, k: int) -> ScoredSearch:
+        """One search without a frame (`predict_one`, the booster's own TreeSHAP)."""
+        row = search_features(self.state, search)
+        probability = np.array([predict_one(self.bundle, row)])
+        decided = decide("booking", probability, self.policy, self.bundle.thresholds)
+        return ScoredSearch(
+            probability=float(probability[0]),
+            tier=decided.tier[0],
+            decision=decided.decision[0],
+            reasons=[(name, row[name], value) for name, value in lightgbm_reasons(self.bundle, row, k)],
+            known_user=is_known_user(self.state, search.user_id),
+            features=row,
+        )

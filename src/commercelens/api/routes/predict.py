@@ -97,7 +97,9 @@ async def predict_booking_batch(
     scorer = await services.booking_ready()
     threads = batch_threads(len(batch.searches), reasons)
     where = ("body", "searches")
-    scored = await services.runner.run(scorer.score, batch.searches, where, reasons, threads=threads)
+    scored = await services.runner.run(
+        scorer.score, batch.searches, where, reasons, include_features, threads=threads
+    )
     predictions = [prediction(s, r, include_features) for s, r in zip(batch.searches, scored, strict=True)]
     return json_response({"model": services.model_ref("booking"), "predictions": predictions})
 
