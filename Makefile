@@ -19,11 +19,13 @@ install: $(STAMP)
 demo: install
 	$(BIN)/commercelens demo
 
+# Every core (-n auto); each worker runs whole modules (--dist loadscope), so a module's fixtures
+# are built once, and the session fixtures (the shared warehouse) once per worker.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadscope
 
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not slow and not postgres"
+	$(BIN)/python -m pytest -q -n auto --dist loadscope -m "not slow and not postgres"
 
 # Heavy measurements (several minutes, about 10 GB of RAM and 3 GB of disk in /tmp); see docs/benchmarks.md.
 bench: install
