@@ -16,7 +16,7 @@ from commercelens.api.schemas import TRANSACTION_EXAMPLE
 from commercelens.features import TASKS
 from commercelens.ml.bundle import predict_proba
 from commercelens.ml.tasks import champion
-from commercelens.stream.rules import load_rules
+from commercelens.stream.rules import RULES, load_rules
 from commercelens.warehouse import open_warehouse
 
 pytestmark = pytest.mark.integration
@@ -35,15 +35,6 @@ inner join alone using (transaction_id)
 left join hits using (transaction_id)
 order by features.transaction_id
 """
-RULES = (
-    "high_amount",
-    "rapid_fire",
-    "velocity",
-    "impossible_travel",
-    "new_device",
-    "new_merchant",
-    "amount_zscore",
-)
 INTEGERS = ("id", "client_id", "card_id", "merchant_id", "mcc")
 FLOATS = ("zip", "merchant_latitude", "merchant_longitude")
 

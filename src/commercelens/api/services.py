@@ -243,38 +243,28 @@ class Services:
         if due and None in (self.booking, self.fraud, self.conversion):
             self.load()
 
-    def booking_scorer(self) -> BookingScorer:
-        if self.booking is None:
+    def _scorer(self, task: str) -> Any:
+        """A task's loaded scorer, loading it when due; `Unavailable` with the reason otherwise."""
+        if getattr(self, task) is None:
             self.refresh()
-        if self.booking is None:
-            raise Unavailable(f"booking model not available: {self.errors.get('booking')}")
-        return self.booking
+        loaded = getattr(self, task)
+        if loaded is None:
+            raise Unavailable(f"{task} model not available: {self.errors.get(task)}")
+        return loaded
 
-    def fraud_scorer(self) -> FraudScorer:
-        if self.fraud is None:
-            self.refresh()
-        if self.fraud is None:
-            raise Unavailable(f"fraud model not available: {self.errors.get('fraud')}")
-        return self.fraud
-
-    def conversion_scorer(self) -> ConversionScorer:
-        if self.conversion is None:
-            self.refresh()
-        if self.conversion is None:
-            raise Unavailable(f"conversion model not available: {self.errors.get('conversion')}")
-        return self.conversion
+    async def _ready(self, task: str) -> Any:
+        """The scorer without leaving the event loop when it is loaded."""
+        loaded = getattr(self, task)
+        return loaded if loaded is not None else await run_in_threadpool(self._scorer, task)
 
     async def booking_ready(self) -> BookingScorer:
-        """The booking scorer without leaving the event loop when it is loaded."""
-        return self.booking if self.booking is not None else await run_in_threadpool(self.booking_scorer)
+        return await self._ready("booking")
 
     async def fraud_ready(self) -> FraudScorer:
-        return self.fraud if self.fraud is not None else await run_in_threadpool(self.fraud_scorer)
+        return await self._ready("fraud")
 
     async def conversion_ready(self) -> ConversionScorer:
-        if self.conversion is not None:
-            return self.conversion
-        return await run_in_threadpool(self.conversion_scorer)
+        return await self._ready("conversion")
 
     def card_history(self, events: pl.DataFrame, where: Sequence[str] | None = None) -> pl.DataFrame:
         """The cards' earlier transactions from the warehouse (see `fraud.card_history`)."""
